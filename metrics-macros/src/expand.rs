@@ -1,0 +1,383 @@
+//! Code generation for `#[instrumented]`; every decision was made in `valid`.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Block, Expr, ExprAsync, ImplItem, ItemFn, ItemImpl, Meta, Signature, Stmt, Type};
+
+use crate::ast::{self, Annotated, BodyKind};
+use crate::attr::Args;
+use crate::valid::{self, Context, Errors, OutcomeRule, Plan, PlannedValue};
+
+/// `#[instrumented(args)] item`.
+pub fn instrumented(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let args = Args::parse(args, &mut errors);
+    let annotated = match Annotated::parse(item) {
+        Ok(annotated) => annotated,
+        Err(error) => {
+            errors.push(error);
+            errors.finish()?;
+            unreachable!("an error was just pushed");
+        }
+    };
+    match annotated {
+        Annotated::Fn(function) => instrument_fn(&args, function, errors),
+        Annotated::Impl(block) => instrument_impl(&args, block, errors),
+    }
+}
+
+fn instrument_fn(
+    args: &Args,
+    mut function: ItemFn,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
+    let context = Context {
+        self_type: None,
+        in_instrumented_impl: false,
+    };
+    let plan = valid::plan(args, &function.sig, &context, &mut errors);
+    errors.finish()?;
+    *function.block = instrument_body(&plan, &function.sig, &function.block);
+    Ok(function.into_token_stream())
+}
+
+// Input:
+//     #[instrumented(args)] impl Type { fn a() {…} #[instrumented(skip)] fn b() {…} }
+// Output:
+//     impl Type { fn a() { /* measured with args */ } fn b() {…} }
+fn instrument_impl(
+    args: &Args,
+    mut block: ItemImpl,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
+    if let Some(skip) = &args.skip {
+        errors.at(
+            skip.span(),
+            "`skip` goes on a method, not on the `impl` block",
+        );
+    }
+    let self_type = ast::self_type_name(&block);
+    let context = Context {
+        self_type: self_type.as_deref(),
+        in_instrumented_impl: true,
+    };
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else { continue };
+        let own_args = take_method_args(&mut method.attrs, &mut errors);
+        let args = args.overridden_by(&own_args);
+        if args.skip.is_some() {
+            continue;
+        }
+        let plan = valid::plan(&args, &method.sig, &context, &mut errors);
+        method.block = instrument_body(&plan, &method.sig, &method.block);
+    }
+    errors.finish()?;
+    Ok(block.into_token_stream())
+}
+
+/// Removes a method's own `#[instrumented(...)]` and returns its arguments.
+fn take_method_args(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Args {
+    let mut own = Args::default();
+    attrs.retain(|attr| {
+        if !ast::is_instrumented_attr(attr) {
+            return true;
+        }
+        match &attr.meta {
+            Meta::Path(_) => {}
+            Meta::List(list) => own = own.overridden_by(&Args::parse(list.tokens.clone(), errors)),
+            Meta::NameValue(meta) => {
+                errors.at(meta.eq_token.span, "expected `#[instrumented(...)]`")
+            }
+        }
+        false
+    });
+    own
+}
+
+fn instrument_body(plan: &Plan, sig: &Signature, block: &Block) -> Block {
+    let tokens = match BodyKind::of(sig, block) {
+        BodyKind::Sync => sync_body(plan, sig, block),
+        BodyKind::Async => async_body(plan, sig, block),
+        BodyKind::AsyncTrait { future } => return async_trait_body(plan, sig, block, future),
+    };
+    syn::parse2(tokens).unwrap_or_else(|error| {
+        let error = error.to_compile_error();
+        syn::parse_quote!({ #error })
+    })
+}
+
+/// Locals the user's body cannot see.
+struct Hidden {
+    guard: syn::Ident,
+    ret: syn::Ident,
+    body: syn::Ident,
+}
+
+impl Hidden {
+    fn new() -> Self {
+        let hidden = |name| syn::Ident::new(name, Span::mixed_site());
+        Hidden {
+            guard: hidden("__metrics_guard"),
+            ret: hidden("__metrics_ret"),
+            body: hidden("__metrics_body"),
+        }
+    }
+}
+
+// Input:
+//     fn f(tool: &str) -> Result<T, E> { body }
+// Output:
+//     fn f(tool: &str) -> Result<T, E> {
+//         static SITE: CallSite = …;
+//         let guard = SITE.enter(&[label(&tool, …)]);
+//         let ret = (move || -> Result<T, E> { body })();
+//         guard.finish(outcome(&ret));
+//         ret
+//     }
+fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
+    let krate = &plan.krate;
+    let Hidden { guard, ret, .. } = Hidden::new();
+    let statics = statics(plan, sig);
+    let enter = enter(plan);
+    let outcome = outcome(plan, &ret);
+    let closure = match ast::nameable_return_type(sig) {
+        Some(ty) => quote!(move || -> #ty #block),
+        None => quote!(move || #block),
+    };
+    quote! {{
+        #krate::__private::select!(
+            enabled {
+                #statics
+                let #guard = #enter;
+                #[allow(clippy::redundant_closure_call)]
+                let #ret = (#closure)();
+                #[allow(unreachable_code)]
+                #guard.finish(#outcome);
+                #[allow(unreachable_code)]
+                #ret
+            }
+            disabled #block
+        )
+    }}
+}
+
+// Input:
+//     async fn f(tool: &str) -> Result<T, E> { body }
+// Output:
+//     async fn f(tool: &str) -> Result<T, E> {
+//         static SITE: CallSite = …;
+//         let guard = SITE.enter(&[label(&tool, …)]);
+//         let (ret, guard) = Instrumented::new(guard, async move {
+//             let body: Result<T, E> = { body };
+//             body
+//         }).await;
+//         guard.finish(outcome(&ret));
+//         ret
+//     }
+fn async_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
+    let krate = &plan.krate;
+    let future = annotated_future(ast::nameable_return_type(sig).as_ref(), block);
+    let measured = measured_future(plan, sig, &future, None);
+    quote! {{
+        #krate::__private::select!(
+            enabled { #measured }
+            disabled #block
+        )
+    }}
+}
+
+// Input (as `#[async_trait]` leaves a method):
+//     fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = T> + Send + 'async_trait>> {
+//         Box::pin(async move { body })
+//     }
+// Output:
+//     fn f<…>(&'life0 self) -> Pin<Box<dyn Future<Output = T> + Send + 'async_trait>> {
+//         Box::pin(async move { /* as for an `async fn`, measuring `async move { body }` */ })
+//     }
+fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAsync) -> Block {
+    let krate = &plan.krate;
+    let output = ast::future_output(sig).cloned();
+    let measured = measured_future(plan, sig, &future.to_token_stream(), output.as_ref());
+    let replacement: Expr = syn::parse_quote! {
+        #krate::__private::select!(
+            enabled { async move { #measured } }
+            disabled { #future }
+        )
+    };
+    let mut block = block.clone();
+    if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut() {
+        if let Some(argument) = call.args.first_mut() {
+            *argument = replacement;
+        }
+    }
+    block
+}
+
+/// `async move { let body: Ret = { … }; body }`, so that type errors in the
+/// body point at the body and at the declared return type.
+fn annotated_future(return_type: Option<&Type>, block: &Block) -> TokenStream {
+    let Hidden { body, .. } = Hidden::new();
+    match return_type {
+        Some(ty) => quote! {
+            async move {
+                let #body: #ty = #block;
+                #[allow(unreachable_code)]
+                #body
+            }
+        },
+        None => quote!(async move #block),
+    }
+}
+
+/// The statements that measure `future` and evaluate to its output.
+fn measured_future(
+    plan: &Plan,
+    sig: &Signature,
+    future: &TokenStream,
+    output: Option<&Type>,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let Hidden { guard, ret, .. } = Hidden::new();
+    let statics = statics(plan, sig);
+    let enter = enter(plan);
+    let outcome = outcome(plan, &ret);
+    let annotation = output.map(|ty| quote!(let #ret: #ty = #ret;));
+    quote! {
+        #statics
+        let #guard = #enter;
+        let (#ret, #guard) = #krate::__private::Instrumented::new(#guard, #future).await;
+        #annotation
+        #[allow(unreachable_code)]
+        #guard.finish(#outcome);
+        #[allow(unreachable_code)]
+        #ret
+    }
+}
+
+fn site_ident() -> syn::Ident {
+    format_ident!("__METRICS_SITE")
+}
+
+fn method_ident() -> syn::Ident {
+    format_ident!("__METRICS_METHOD")
+}
+
+/// The `static`s behind a call site: its descriptor, the site, and for a
+/// method named from `Self`, the cached name.
+fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
+    let krate = &plan.krate;
+    let site = site_ident();
+    let Plan {
+        metric_name,
+        help,
+        function,
+        duration,
+        in_flight,
+        ..
+    } = plan;
+    let label_names = plan.labels.iter().map(|label| &label.name);
+    let buckets = match &plan.buckets {
+        Some(bounds) => {
+            let bounds = bounds.iter().map(|bound| Literal::f64_suffixed(*bound));
+            quote!(::core::option::Option::Some(&[#(#bounds),*]))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let line = quote_spanned!(sig.ident.span()=> ::core::line!());
+    let method = plan.labels.iter().find_map(|label| match &label.value {
+        PlannedValue::MethodOfSelf(name) => {
+            let ident = method_ident();
+            Some(quote! {
+                static #ident: #krate::__private::MethodName = #krate::__private::MethodName::new(#name);
+            })
+        }
+        _ => None,
+    });
+    quote! {
+        static __METRICS_DESCRIPTOR: #krate::__private::Descriptor = #krate::__private::Descriptor {
+            name: #metric_name,
+            help: #help,
+            labels: &[#(#label_names),*],
+            buckets: #buckets,
+            duration: #duration,
+            in_flight: #in_flight,
+            function: #function,
+            module: ::core::module_path!(),
+            file: ::core::file!(),
+            line: #line,
+        };
+        static #site: #krate::__private::CallSite = #krate::__private::CallSite::new(&__METRICS_DESCRIPTOR);
+        #method
+    }
+}
+
+/// The guard of this call: with every label static, the series is resolved
+/// once; otherwise it is looked up from the values computed here.
+fn enter(plan: &Plan) -> TokenStream {
+    let krate = &plan.krate;
+    let site = site_ident();
+    let all_static = plan.labels.iter().all(|label| label.value.is_static());
+    let mut buffers = Vec::new();
+    let values: Vec<TokenStream> = plan
+        .labels
+        .iter()
+        .map(|label| label_value(plan, &label.value, &mut buffers))
+        .collect();
+    let enter = if all_static {
+        quote!(#site.enter_static(|| [#(#values),*]))
+    } else {
+        quote! {{
+            #(let mut #buffers = #krate::__private::LabelBuf::new();)*
+            #site.enter(&[#(#values),*])
+        }}
+    };
+    quote! {
+        if #krate::__private::is_enabled() {
+            #enter
+        } else {
+            #krate::__private::Guard::DISABLED
+        }
+    }
+}
+
+fn label_value(plan: &Plan, value: &PlannedValue, buffers: &mut Vec<syn::Ident>) -> TokenStream {
+    let krate = &plan.krate;
+    let mut buffer = || {
+        let ident = syn::Ident::new(
+            &format!("__metrics_label_{}", buffers.len()),
+            Span::mixed_site(),
+        );
+        buffers.push(ident.clone());
+        ident
+    };
+    match value {
+        PlannedValue::Literal(text) => quote!(#text),
+        PlannedValue::Module => quote!(::core::module_path!()),
+        PlannedValue::MethodOfSelf(_) => {
+            let method = method_ident();
+            quote!(#method.label(#krate::__private::type_name_of::<Self>()))
+        }
+        PlannedValue::Param(param) => {
+            let buffer = buffer();
+            quote_spanned!(param.span()=> #krate::__private::label(&#param, &mut #buffer))
+        }
+        PlannedValue::Expr(expr) => {
+            let buffer = buffer();
+            quote_spanned!(expr.span()=> #krate::__private::label(&(#expr), &mut #buffer))
+        }
+    }
+}
+
+fn outcome(plan: &Plan, ret: &syn::Ident) -> TokenStream {
+    let krate = &plan.krate;
+    match &plan.outcome {
+        OutcomeRule::ByType => quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::{ClassifyAny as _, ClassifyResult as _};
+            (&#krate::__private::Classify(&#ret)).outcome()
+        }},
+        OutcomeRule::OkIf(path) => quote!(#krate::__private::Outcome::from_ok(#path(&#ret))),
+        OutcomeRule::ErrorIf(path) => quote!(#krate::__private::Outcome::from_ok(!#path(&#ret))),
+    }
+}

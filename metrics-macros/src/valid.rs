@@ -1,0 +1,307 @@
+//! Checks that need more than one argument, and the resolved [`Plan`] that
+//! expansion follows.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Path, Signature};
+
+use crate::ast;
+use crate::attr::{Args, Buckets, LabelValue};
+
+/// Every error found so far; reported together.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        self.0.push(error);
+    }
+
+    pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    /// `Err` with all errors combined, if there is any.
+    pub fn finish(self) -> Result<(), syn::Error> {
+        let mut errors = self.0.into_iter();
+        let Some(mut first) = errors.next() else {
+            return Ok(());
+        };
+        for error in errors {
+            first.combine(error);
+        }
+        Err(first)
+    }
+}
+
+const DEFAULT_NAME: &str = "function_calls";
+const RESERVED_LABELS: &[&str] = &["le", "quantile", "result", "kind"];
+
+/// Everything expansion needs for one function, decided and checked.
+pub struct Plan {
+    pub krate: Path,
+    pub metric_name: String,
+    pub help: String,
+    pub labels: Vec<PlannedLabel>,
+    pub buckets: Option<Vec<f64>>,
+    pub duration: bool,
+    pub in_flight: bool,
+    pub outcome: OutcomeRule,
+    pub function: String,
+}
+
+pub struct PlannedLabel {
+    pub name: String,
+    pub value: PlannedValue,
+}
+
+pub enum PlannedValue {
+    /// The same text on every call.
+    Literal(String),
+    /// `module_path!()`.
+    Module,
+    /// `Type::method`, the type known only from `Self` at run time.
+    MethodOfSelf(String),
+    /// A parameter, by name.
+    Param(Ident),
+    /// An expression over the parameters.
+    Expr(Box<Expr>),
+}
+
+impl PlannedValue {
+    pub fn is_static(&self) -> bool {
+        matches!(
+            self,
+            PlannedValue::Literal(_) | PlannedValue::Module | PlannedValue::MethodOfSelf(_)
+        )
+    }
+}
+
+pub enum OutcomeRule {
+    /// `Err` is an error, anything else is ok.
+    ByType,
+    OkIf(Path),
+    ErrorIf(Path),
+}
+
+/// Where the function stands: alone, or in an instrumented `impl Type`.
+pub struct Context<'a> {
+    pub self_type: Option<&'a str>,
+    pub in_instrumented_impl: bool,
+}
+
+/// Checks `args` against `sig` and resolves them into a [`Plan`].
+pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors) -> Plan {
+    check_function(args, sig, context, errors);
+    let function = sig.ident.to_string();
+    let default_name = args.name.is_none();
+    let mut labels = Vec::new();
+    if default_name {
+        labels.push(PlannedLabel {
+            name: "function".to_owned(),
+            value: function_label(sig, context),
+        });
+        labels.push(PlannedLabel {
+            name: "module".to_owned(),
+            value: PlannedValue::Module,
+        });
+    }
+    labels.extend(declared_labels(args, sig, &labels, errors));
+
+    let base = args
+        .name
+        .as_ref()
+        .map_or(DEFAULT_NAME.to_owned(), |name| checked_name(name, errors));
+    let metric_name = match &args.namespace {
+        Some(namespace) => format!("{}_{base}", checked_namespace(namespace, errors)),
+        None => base.clone(),
+    };
+    Plan {
+        krate: args
+            .krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::metrics_runtime)),
+        help: help(args, &base, default_name, errors),
+        metric_name,
+        labels,
+        buckets: args
+            .buckets
+            .as_ref()
+            .map(|buckets| checked_buckets(buckets, errors)),
+        duration: args.duration.as_ref().is_none_or(|flag| flag.value),
+        in_flight: args.in_flight.as_ref().is_none_or(|flag| flag.value),
+        outcome: outcome_rule(args, errors),
+        function,
+    }
+}
+
+fn check_function(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors) {
+    if let Some(constness) = &sig.constness {
+        errors.at(
+            constness.span,
+            "#[instrumented] cannot go on a `const fn`: measuring reads the clock at run time",
+        );
+    }
+    if let Some(skip) = &args.skip {
+        if !context.in_instrumented_impl {
+            errors.at(
+                skip.span(),
+                "`skip` goes on a method of an `impl` block that carries #[instrumented]",
+            );
+        }
+    }
+}
+
+fn function_label(sig: &Signature, context: &Context) -> PlannedValue {
+    let method = sig.ident.to_string();
+    match context.self_type {
+        Some(ty) => PlannedValue::Literal(format!("{ty}::{method}")),
+        None if ast::has_receiver(sig) => PlannedValue::MethodOfSelf(method),
+        None => PlannedValue::Literal(method),
+    }
+}
+
+fn declared_labels(
+    args: &Args,
+    sig: &Signature,
+    implicit: &[PlannedLabel],
+    errors: &mut Errors,
+) -> Vec<PlannedLabel> {
+    let Some(labels) = &args.labels else {
+        return Vec::new();
+    };
+    let parameters = ast::parameter_names(sig);
+    let mut seen: Vec<String> = implicit.iter().map(|label| label.name.clone()).collect();
+    let mut planned = Vec::new();
+    for label in &labels.list {
+        let name = label.name.to_string();
+        let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+        if let Some(problem) = label_name_problem(&name) {
+            errors.at(label.name.span(), problem);
+        } else if seen.contains(&name) {
+            errors.at(label.name.span(), format!("duplicate label `{name}`"));
+        }
+        seen.push(name.clone());
+        let value = match &label.value {
+            LabelValue::Param(param) => {
+                if !parameters.iter().any(|p| *p == param) {
+                    errors.at(
+                        param.span(),
+                        format!(
+                            "label `{param}` names no parameter of `{}`; give it a value: `{param} = \"…\"`",
+                            sig.ident
+                        ),
+                    );
+                }
+                PlannedValue::Param(param.clone())
+            }
+            LabelValue::Literal(literal) => PlannedValue::Literal(literal.value()),
+            LabelValue::Expr(expr) => PlannedValue::Expr(expr.clone()),
+        };
+        planned.push(PlannedLabel { name, value });
+    }
+    planned
+}
+
+fn label_name_problem(name: &str) -> Option<String> {
+    if RESERVED_LABELS.contains(&name) {
+        return Some(format!(
+            "label name `{name}` is reserved; choose another name"
+        ));
+    }
+    if name.starts_with("__") {
+        return Some(format!(
+            "label name `{name}` is reserved: names starting with `__` belong to Prometheus"
+        ));
+    }
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (!valid).then(|| format!("invalid label name `{name}`: use letters, digits and `_`"))
+}
+
+fn checked_name(name: &LitStr, errors: &mut Errors) -> String {
+    let value = name.value();
+    if !is_metric_name(&value) {
+        errors.at(
+            name.span(),
+            format!("invalid metric name `{value}`: use letters, digits, `_` and `:`, not starting with a digit"),
+        );
+    } else if let Some(suffix) = ["_total", "_duration_seconds", "_in_flight"]
+        .into_iter()
+        .find(|suffix| value.ends_with(suffix))
+    {
+        errors.at(
+            name.span(),
+            format!("metric name `{value}` ends in `{suffix}`, which #[instrumented] adds itself; write `{}`", &value[..value.len() - suffix.len()]),
+        );
+    }
+    value
+}
+
+fn checked_namespace(namespace: &LitStr, errors: &mut Errors) -> String {
+    let value = namespace.value();
+    if !is_metric_name(&value) || value.contains(':') {
+        errors.at(
+            namespace.span(),
+            format!("invalid namespace `{value}`: use letters, digits and `_`, not starting with a digit"),
+        );
+    }
+    value
+}
+
+fn is_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
+    if buckets.bounds.is_empty() {
+        errors.at(buckets.keyword.span(), "`buckets` needs at least one bound");
+    }
+    let mut previous: Option<f64> = None;
+    for &(bound, span) in &buckets.bounds {
+        if !bound.is_finite() {
+            errors.at(
+                span,
+                "bucket bounds must be finite; the `+Inf` bucket is always added",
+            );
+        } else if previous.is_some_and(|previous| bound <= previous) {
+            errors.at(span, "bucket bounds must be in increasing order");
+        }
+        previous = Some(bound);
+    }
+    buckets.bounds.iter().map(|(bound, _)| *bound).collect()
+}
+
+fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> String {
+    match &args.help {
+        Some(help) if help.value().trim().is_empty() => {
+            errors.at(help.span(), "`help` text is empty");
+            String::new()
+        }
+        Some(help) => help.value().trim_end_matches('.').to_owned(),
+        None if default_name => "Calls of functions marked #[instrumented]".to_owned(),
+        None => format!("Calls measured as `{base}` by #[instrumented]"),
+    }
+}
+
+fn outcome_rule(args: &Args, errors: &mut Errors) -> OutcomeRule {
+    match (&args.ok_if, &args.error_if) {
+        (Some(_), Some(error_if)) => {
+            errors.at(
+                error_if.span(),
+                "use either `ok_if` or `error_if`, not both",
+            );
+            OutcomeRule::ByType
+        }
+        (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.clone()),
+        (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.clone()),
+        (None, None) => OutcomeRule::ByType,
+    }
+}

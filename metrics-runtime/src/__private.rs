@@ -1,0 +1,41 @@
+//! Support for the code the macros generate. Not a stable API: anything
+//! here may change in any release.
+
+pub use crate::config::is_enabled;
+pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
+pub use crate::instrument::future::Instrumented;
+pub use crate::instrument::guard::{Classify, ClassifyAny, ClassifyResult, Guard, Outcome};
+pub use crate::label::{LabelBuf, LabelValue};
+
+/// The label text of `value`, formatted into `buf` when it must be.
+#[inline(always)]
+pub fn label<'a, T: LabelValue + ?Sized>(value: &'a T, buf: &'a mut LabelBuf) -> &'a str {
+    value.label_value(buf)
+}
+
+/// The `Type::method` label of an instrumented method (see [`MethodName`]).
+#[inline(always)]
+pub fn type_name_of<T: ?Sized>() -> &'static str {
+    core::any::type_name::<T>()
+}
+
+#[cfg(not(feature = "disabled"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __metrics_runtime_select {
+    (enabled $enabled:block disabled $disabled:block) => {
+        $enabled
+    };
+}
+
+#[cfg(feature = "disabled")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __metrics_runtime_select {
+    (enabled $enabled:block disabled $disabled:block) => {
+        $disabled
+    };
+}
+
+/// Keeps the instrumented body, or with the `disabled` feature the bare one.
+pub use crate::__metrics_runtime_select as select;

@@ -1,0 +1,343 @@
+//! The metric families of one instrumented name, and their registration.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use prometheus::core::{Collector, Desc};
+use prometheus::proto;
+
+use super::callsite::Descriptor;
+use super::guard::Outcome;
+use super::series::{Series, SeriesValues};
+use super::table::SeriesTable;
+use crate::config::config;
+
+/// `N_total`, `N_duration_seconds` and `N_in_flight` for one base name `N`,
+/// shared by every function instrumented under that name.
+#[derive(Debug)]
+pub(crate) struct FunctionFamily {
+    shape: Shape,
+    descs: Vec<Desc>,
+    const_labels: Vec<(String, String)>,
+    series: SeriesTable,
+}
+
+/// What two call sites must agree on to share a family.
+#[derive(Debug, Clone, PartialEq)]
+struct Shape {
+    name: String,
+    help: String,
+    label_names: Vec<&'static str>,
+    bucket_bounds: Vec<f64>,
+    bucket_bounds_nanos: &'static [u64],
+    measures_duration: bool,
+    tracks_in_flight: bool,
+}
+
+impl Shape {
+    fn of(descriptor: &Descriptor) -> Self {
+        let name = match &config().namespace {
+            Some(namespace) => format!("{namespace}_{}", descriptor.name),
+            None => descriptor.name.to_owned(),
+        };
+        let bucket_bounds = descriptor
+            .buckets
+            .unwrap_or(prometheus::DEFAULT_BUCKETS)
+            .to_vec();
+        let nanos: Vec<u64> = bucket_bounds.iter().map(|s| seconds_to_nanos(*s)).collect();
+        Shape {
+            name,
+            help: descriptor.help.to_owned(),
+            label_names: descriptor.labels.to_vec(),
+            bucket_bounds,
+            bucket_bounds_nanos: Box::leak(nanos.into_boxed_slice()),
+            measures_duration: descriptor.duration,
+            tracks_in_flight: descriptor.in_flight,
+        }
+    }
+
+    fn is_compatible_with(&self, other: &Shape) -> bool {
+        self.name == other.name
+            && self.help == other.help
+            && self.label_names == other.label_names
+            && self.measures_duration == other.measures_duration
+            && self.tracks_in_flight == other.tracks_in_flight
+            && (!self.measures_duration || self.bucket_bounds == other.bucket_bounds)
+    }
+
+    fn total_name(&self) -> String {
+        format!("{}_total", self.name)
+    }
+
+    fn duration_name(&self) -> String {
+        format!("{}_duration_seconds", self.name)
+    }
+
+    fn in_flight_name(&self) -> String {
+        format!("{}_in_flight", self.name)
+    }
+}
+
+fn seconds_to_nanos(seconds: f64) -> u64 {
+    // Saturating float-to-int cast: huge bounds become u64::MAX.
+    (seconds * 1e9).round() as u64
+}
+
+/// Families by full name, so that call sites sharing a name share series.
+static FAMILIES: Mutex<Option<HashMap<String, &'static FunctionFamily>>> = Mutex::new(None);
+
+/// The family `descriptor` records into, registered in [`crate::registry()`]
+/// when it is new.
+///
+/// Never fails: a family the registry refuses (its name taken by another
+/// metric) is logged once and still measured, unregistered.
+pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFamily {
+    let shape = Shape::of(descriptor);
+    let mut families = FAMILIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let families = families.get_or_insert_with(HashMap::new);
+    if let Some(existing) = families.get(&shape.name) {
+        if existing.shape.is_compatible_with(&shape) {
+            return existing;
+        }
+        log::error!(
+            "#[instrumented] `{}` ({}:{}) declares metric `{}` with other labels, buckets or help \
+             than an earlier function; it is measured but not exported",
+            descriptor.function,
+            descriptor.file,
+            descriptor.line,
+            shape.name,
+        );
+        return FunctionFamily::leak(shape);
+    }
+    let family = FunctionFamily::leak(shape);
+    if let Err(err) = crate::registry().register(Box::new(FamilyCollector(family))) {
+        log::error!(
+            "#[instrumented] `{}` ({}:{}): cannot register metric `{}`: {err}; \
+             it is measured but not exported",
+            descriptor.function,
+            descriptor.file,
+            descriptor.line,
+            family.shape.name,
+        );
+    }
+    families.insert(family.shape.name.clone(), family);
+    family
+}
+
+impl FunctionFamily {
+    fn leak(shape: Shape) -> &'static Self {
+        let const_labels = config().const_labels.clone();
+        let descs = descs_for(&shape, &const_labels);
+        Box::leak(Box::new(FunctionFamily {
+            shape,
+            descs,
+            const_labels,
+            series: SeriesTable::new(),
+        }))
+    }
+
+    /// The series for these label values (one per declared label, in order).
+    #[inline]
+    pub(crate) fn series(&self, values: &[&str]) -> &'static Series {
+        self.series.get_or_insert(values, || {
+            Series::new(
+                values,
+                self.shape.bucket_bounds_nanos,
+                self.shape.measures_duration,
+                self.shape.tracks_in_flight,
+            )
+        })
+    }
+
+    fn collect(&self) -> Vec<proto::MetricFamily> {
+        let mut series: Vec<(&'static Series, SeriesValues)> = self
+            .series
+            .all()
+            .into_iter()
+            .map(|series| (series, series.read()))
+            .collect();
+        series.sort_by(|(a, _), (b, _)| a.values().cmp(b.values()));
+
+        let mut families = vec![self.collect_total(&series)];
+        if self.shape.measures_duration {
+            families.push(self.collect_duration(&series));
+        }
+        if self.shape.tracks_in_flight {
+            families.push(self.collect_in_flight(&series));
+        }
+        families
+    }
+
+    fn collect_total(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
+        let metrics = series.iter().flat_map(|(series, values)| {
+            Outcome::ALL.into_iter().map(move |outcome| {
+                let mut counter = proto::Counter::default();
+                counter.set_value(values.outcomes[outcome as usize] as f64);
+                let mut metric = proto::Metric::default();
+                metric.set_label(self.label_pairs(series, Some(outcome)));
+                metric.set_counter(counter);
+                metric
+            })
+        });
+        metric_family(
+            self.shape.total_name(),
+            total_help(&self.shape.help),
+            proto::MetricType::COUNTER,
+            metrics.collect(),
+        )
+    }
+
+    fn collect_duration(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
+        let metrics = series.iter().map(|(series, values)| {
+            let mut histogram = proto::Histogram::default();
+            let count = values.cumulative_buckets.last().copied().unwrap_or(0);
+            histogram.set_sample_count(count);
+            histogram.set_sample_sum(values.sum_seconds);
+            let buckets = self
+                .shape
+                .bucket_bounds
+                .iter()
+                .copied()
+                .zip(&values.cumulative_buckets)
+                .map(|(upper_bound, &cumulative)| {
+                    let mut bucket = proto::Bucket::default();
+                    bucket.set_upper_bound(upper_bound);
+                    bucket.set_cumulative_count(cumulative);
+                    bucket
+                });
+            // Finite bounds only: encoders write the `+Inf` bucket from the count.
+            histogram.set_bucket(buckets.collect());
+            let mut metric = proto::Metric::default();
+            metric.set_label(self.label_pairs(series, None));
+            metric.set_histogram(histogram);
+            metric
+        });
+        metric_family(
+            self.shape.duration_name(),
+            duration_help(&self.shape.help),
+            proto::MetricType::HISTOGRAM,
+            metrics.collect(),
+        )
+    }
+
+    fn collect_in_flight(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
+        let metrics = series.iter().map(|(series, values)| {
+            let mut gauge = proto::Gauge::default();
+            gauge.set_value(values.in_flight as f64);
+            let mut metric = proto::Metric::default();
+            metric.set_label(self.label_pairs(series, None));
+            metric.set_gauge(gauge);
+            metric
+        });
+        metric_family(
+            self.shape.in_flight_name(),
+            in_flight_help(&self.shape.help),
+            proto::MetricType::GAUGE,
+            metrics.collect(),
+        )
+    }
+
+    fn label_pairs(&self, series: &Series, outcome: Option<Outcome>) -> Vec<proto::LabelPair> {
+        let declared = self
+            .shape
+            .label_names
+            .iter()
+            .copied()
+            .zip(series.values().iter().map(|v| &**v));
+        let result = outcome.map(|outcome| ("result", outcome.as_str()));
+        let constant = self
+            .const_labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        declared
+            .chain(result)
+            .chain(constant)
+            .map(|(name, value)| {
+                let mut pair = proto::LabelPair::default();
+                pair.set_name(name.to_owned());
+                pair.set_value(value.to_owned());
+                pair
+            })
+            .collect()
+    }
+}
+
+fn metric_family(
+    name: String,
+    help: String,
+    kind: proto::MetricType,
+    metrics: Vec<proto::Metric>,
+) -> proto::MetricFamily {
+    let mut family = proto::MetricFamily::default();
+    family.set_name(name);
+    family.set_help(help);
+    family.set_field_type(kind);
+    family.set_metric(metrics);
+    family
+}
+
+fn total_help(help: &str) -> String {
+    format!("{help}: completed calls by result.")
+}
+
+fn duration_help(help: &str) -> String {
+    format!("{help}: call duration in seconds.")
+}
+
+fn in_flight_help(help: &str) -> String {
+    format!("{help}: calls in progress.")
+}
+
+fn descs_for(shape: &Shape, const_labels: &[(String, String)]) -> Vec<Desc> {
+    let declared: Vec<String> = shape
+        .label_names
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    let with_result: Vec<String> = declared
+        .iter()
+        .cloned()
+        .chain(["result".to_owned()])
+        .collect();
+    let constant: HashMap<String, String> = const_labels.iter().cloned().collect();
+    let mut specs = vec![(shape.total_name(), total_help(&shape.help), with_result)];
+    if shape.measures_duration {
+        specs.push((
+            shape.duration_name(),
+            duration_help(&shape.help),
+            declared.clone(),
+        ));
+    }
+    if shape.tracks_in_flight {
+        specs.push((
+            shape.in_flight_name(),
+            in_flight_help(&shape.help),
+            declared,
+        ));
+    }
+    specs
+        .into_iter()
+        .filter_map(
+            |(name, help, labels)| match Desc::new(name, help, labels, constant.clone()) {
+                Ok(desc) => Some(desc),
+                Err(err) => {
+                    log::error!("invalid metric description: {err}");
+                    None
+                }
+            },
+        )
+        .collect()
+}
+
+/// Exposes a family to a `prometheus` registry.
+struct FamilyCollector(&'static FunctionFamily);
+
+impl Collector for FamilyCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.0.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<proto::MetricFamily> {
+        self.0.collect()
+    }
+}

@@ -1,0 +1,140 @@
+//! What happens between entering and leaving an instrumented call.
+
+use std::time::Instant;
+
+use super::series::Series;
+
+/// How a call ended: the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Outcome {
+    /// Returned normally (`Ok`, or any non-`Result` value).
+    Ok = 0,
+    /// Returned `Err`, or failed the `ok_if` / `error_if` test.
+    Error = 1,
+    /// A panic unwound out of the body.
+    Panic = 2,
+    /// The future was dropped before it completed.
+    Cancelled = 3,
+}
+
+impl Outcome {
+    pub(crate) const COUNT: usize = 4;
+    pub(crate) const ALL: [Outcome; Outcome::COUNT] = [
+        Outcome::Ok,
+        Outcome::Error,
+        Outcome::Panic,
+        Outcome::Cancelled,
+    ];
+
+    /// The value of the `result` label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Panic => "panic",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    /// `Ok` when `ok` is true, `Error` otherwise.
+    #[inline]
+    pub const fn from_ok(ok: bool) -> Self {
+        if ok {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        }
+    }
+}
+
+/// An instrumented call in progress.
+///
+/// [`finish`](Guard::finish) records how it returned; dropped without it,
+/// the call counts as a panic when the thread is unwinding and as cancelled
+/// otherwise. Either way the duration is observed and the in-flight gauge
+/// goes back down.
+#[derive(Debug, Default)]
+#[must_use = "a call is measured until its guard is finished or dropped"]
+pub struct Guard {
+    series: Option<&'static Series>,
+    start: Option<Instant>,
+}
+
+impl Guard {
+    /// A guard that records nothing (recording switched off).
+    pub const DISABLED: Guard = Guard {
+        series: None,
+        start: None,
+    };
+
+    #[inline]
+    pub(crate) fn start(series: &'static Series) -> Self {
+        series.record_start();
+        let start = series.measures_duration().then(Instant::now);
+        Guard {
+            series: Some(series),
+            start,
+        }
+    }
+
+    /// Records the call as ended with `outcome`.
+    #[inline]
+    pub fn finish(mut self, outcome: Outcome) {
+        self.record(outcome);
+    }
+
+    #[inline]
+    fn record(&mut self, outcome: Outcome) {
+        if let Some(series) = self.series.take() {
+            let elapsed = self
+                .start
+                .map(|start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+            series.record_finish(outcome, elapsed);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.series.is_some() {
+            let outcome = if std::thread::panicking() {
+                Outcome::Panic
+            } else {
+                Outcome::Cancelled
+            };
+            self.record(outcome);
+        }
+    }
+}
+
+/// Wraps a return value for classification by autoref specialisation:
+/// `(&Classify(&value)).outcome()` picks [`ClassifyResult`] for a `Result`
+/// and [`ClassifyAny`] for every other type.
+pub struct Classify<'a, T: ?Sized>(pub &'a T);
+
+/// `Ok` → [`Outcome::Ok`], `Err` → [`Outcome::Error`].
+pub trait ClassifyResult {
+    /// The outcome of the wrapped value.
+    fn outcome(&self) -> Outcome;
+}
+
+impl<T, E> ClassifyResult for Classify<'_, Result<T, E>> {
+    #[inline]
+    fn outcome(&self) -> Outcome {
+        Outcome::from_ok(self.0.is_ok())
+    }
+}
+
+/// Any value that is not a `Result` → [`Outcome::Ok`].
+pub trait ClassifyAny {
+    /// The outcome of the wrapped value.
+    fn outcome(&self) -> Outcome;
+}
+
+impl<T: ?Sized> ClassifyAny for &Classify<'_, T> {
+    #[inline]
+    fn outcome(&self) -> Outcome {
+        Outcome::Ok
+    }
+}

@@ -1,0 +1,8 @@
+//! The machinery behind `#[instrumented]`: call sites, series and guards.
+
+pub(crate) mod callsite;
+pub(crate) mod family;
+pub(crate) mod future;
+pub(crate) mod guard;
+pub(crate) mod series;
+pub(crate) mod table;

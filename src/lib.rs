@@ -1,0 +1,1 @@
+//! Integration tests and examples for `metrics-runtime` live in `tests/` and `examples/`.

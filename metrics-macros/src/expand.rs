@@ -131,7 +131,7 @@ impl Hidden {
 //     fn f(tool: &str) -> Result<T, E> {
 //         static SITE: CallSite = …;
 //         let guard = SITE.enter(&[label(&tool, …)]);
-//         let ret = (move || -> Result<T, E> { body })();
+//         let ret = call_once(move || -> Result<T, E> { body });
 //         guard.finish(outcome(&ret));
 //         ret
 //     }
@@ -150,8 +150,7 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
             enabled {
                 #statics
                 let #guard = #enter;
-                #[allow(clippy::redundant_closure_call)]
-                let #ret = (#closure)();
+                let #ret = #krate::__private::call_once(#closure);
                 #[allow(unreachable_code)]
                 #guard.finish(#outcome);
                 #[allow(unreachable_code)]
@@ -168,10 +167,10 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
 //     async fn f(tool: &str) -> Result<T, E> {
 //         static SITE: CallSite = …;
 //         let guard = SITE.enter(&[label(&tool, …)]);
-//         let (ret, guard) = Instrumented::new(guard, async move {
+//         let ret = async move {
 //             let body: Result<T, E> = { body };
 //             body
-//         }).await;
+//         }.await;
 //         guard.finish(outcome(&ret));
 //         ret
 //     }
@@ -237,7 +236,6 @@ fn measured_future(
     future: &TokenStream,
     output: Option<&Type>,
 ) -> TokenStream {
-    let krate = &plan.krate;
     let Hidden { guard, ret, .. } = Hidden::new();
     let statics = statics(plan, sig);
     let enter = enter(plan);
@@ -246,7 +244,7 @@ fn measured_future(
     quote! {
         #statics
         let #guard = #enter;
-        let (#ret, #guard) = #krate::__private::Instrumented::new(#guard, #future).await;
+        let #ret = #future.await;
         #annotation
         #[allow(unreachable_code)]
         #guard.finish(#outcome);

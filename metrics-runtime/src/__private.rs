@@ -3,7 +3,6 @@
 
 pub use crate::config::is_enabled;
 pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
-pub use crate::instrument::future::Instrumented;
 pub use crate::instrument::guard::{Classify, ClassifyAny, ClassifyResult, Guard, Outcome};
 pub use crate::label::{LabelBuf, LabelValue};
 
@@ -11,6 +10,13 @@ pub use crate::label::{LabelBuf, LabelValue};
 #[inline(always)]
 pub fn label<'a, T: LabelValue + ?Sized>(value: &'a T, buf: &'a mut LabelBuf) -> &'a str {
     value.label_value(buf)
+}
+
+/// Runs the body of an instrumented function. Taking `FnOnce` lets the
+/// body move its captures out, as a method returning `self` does.
+#[inline(always)]
+pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
+    body()
 }
 
 /// The `Type::method` label of an instrumented method (see [`MethodName`]).

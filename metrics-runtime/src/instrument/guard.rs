@@ -54,7 +54,7 @@ impl Outcome {
 /// the call counts as a panic when the thread is unwinding and as cancelled
 /// otherwise. Either way the duration is observed and the in-flight gauge
 /// goes back down.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[must_use = "a call is measured until its guard is finished or dropped"]
 pub struct Guard {
     series: Option<&'static Series>,

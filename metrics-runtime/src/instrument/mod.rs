@@ -2,7 +2,6 @@
 
 pub(crate) mod callsite;
 pub(crate) mod family;
-pub(crate) mod future;
 pub(crate) mod guard;
 pub(crate) mod series;
 pub(crate) mod table;

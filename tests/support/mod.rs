@@ -1,0 +1,131 @@
+//! Shared by the integration tests: read samples back out of the text
+//! exposition, and find the external binaries some tests need.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// One sample line of the text exposition format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+/// Parses every sample of a text exposition, checking the escaping of label
+/// values as it goes. Panics, with the line, on anything malformed.
+pub fn parse(text: &str) -> Vec<Sample> {
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| parse_line(line).unwrap_or_else(|| panic!("malformed sample line: {line:?}")))
+        .collect()
+}
+
+fn parse_line(line: &str) -> Option<Sample> {
+    let name_end = line.find(['{', ' '])?;
+    let name = line[..name_end].to_owned();
+    let mut rest = &line[name_end..];
+    let mut labels = Vec::new();
+    if let Some(after_brace) = rest.strip_prefix('{') {
+        rest = after_brace;
+        loop {
+            if let Some(after) = rest.strip_prefix('}') {
+                rest = after;
+                break;
+            }
+            let eq = rest.find('=')?;
+            let label = rest[..eq].to_owned();
+            let (value, after) = parse_quoted(rest[eq + 1..].strip_prefix('"')?)?;
+            labels.push((label, value));
+            rest = after.strip_prefix(',').unwrap_or(after);
+        }
+    }
+    let value = rest.trim().split(' ').next()?;
+    let value = match value {
+        "+Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        other => other.parse().ok()?,
+    };
+    Some(Sample {
+        name,
+        labels,
+        value,
+    })
+}
+
+/// The unescaped value of a quoted label value, and what follows it.
+fn parse_quoted(text: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &text[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                '\\' => value.push('\\'),
+                '"' => value.push('"'),
+                _ => return None,
+            },
+            '\n' => return None,
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// The value of the one sample named `name` that carries at least `labels`;
+/// `None` when there is none. Panics when several match.
+pub fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let matching: Vec<Sample> = parse(text)
+        .into_iter()
+        .filter(|sample| sample.name == name && has_labels(sample, labels))
+        .collect();
+    assert!(
+        matching.len() <= 1,
+        "{name}{labels:?} matches several samples: {matching:#?}"
+    );
+    matching.first().map(|sample| sample.value)
+}
+
+/// Every sample named `name`.
+pub fn samples(text: &str, name: &str) -> Vec<Sample> {
+    parse(text)
+        .into_iter()
+        .filter(|sample| sample.name == name)
+        .collect()
+}
+
+fn has_labels(sample: &Sample, labels: &[(&str, &str)]) -> bool {
+    labels
+        .iter()
+        .all(|(k, v)| sample.labels.iter().any(|(sk, sv)| sk == k && sv == v))
+}
+
+/// [`value`] of the process-wide registry, where a missing sample is a test failure.
+#[track_caller]
+pub fn read(name: &str, labels: &[(&str, &str)]) -> f64 {
+    let text = metrics_runtime::gather_text();
+    value(&text, name, labels).unwrap_or_else(|| panic!("no sample {name}{labels:?} in:\n{text}"))
+}
+
+/// The path of an external program the test needs, from `PATH`.
+///
+/// Missing under `CI=true` it fails the test with the install command;
+/// elsewhere it says the test is skipped and returns `None`.
+pub fn require_binary(program: &str, install: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
+    });
+    match found {
+        Some(path) => Some(path),
+        None if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("`{program}` is not on PATH; install it with `{install}`")
+        }
+        None => {
+            eprintln!("skipped: `{program}` is not on PATH (install it with `{install}`)");
+            None
+        }
+    }
+}

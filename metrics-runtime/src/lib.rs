@@ -45,6 +45,76 @@ pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
 pub use registry::registry;
 
+/// Measures every call of a function: calls by result, duration, calls in flight.
+///
+/// ```
+/// use metrics_runtime::instrumented;
+///
+/// #[derive(Debug)]
+/// enum FetchError { Timeout }
+///
+/// #[instrumented(name = "fetch", labels(host, region = "eu"), buckets = [0.01, 0.1, 1.0])]
+/// async fn fetch(host: &str, path: &str) -> Result<Vec<u8>, FetchError> {
+///     if path.is_empty() { return Err(FetchError::Timeout); }
+///     Ok(path.as_bytes().to_vec())
+/// }
+/// # tokio_test_block_on(async {
+/// fetch("example.org", "/").await.unwrap();
+/// fetch("example.org", "").await.unwrap_err();
+/// # });
+/// # fn tokio_test_block_on(f: impl std::future::Future<Output = ()>) {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     while f.as_mut().poll(&mut cx).is_pending() {}
+/// # }
+///
+/// let text = metrics_runtime::gather_text();
+/// assert!(text.contains(r#"fetch_total{host="example.org",region="eu",result="error"} 1"#));
+/// assert!(text.contains(r#"fetch_duration_seconds_bucket{host="example.org",region="eu",le="0.01"} 2"#));
+/// ```
+///
+/// For a base name `N` (`name = "…"`, default `function_calls` with the
+/// labels `function` and `module`), it keeps `N_total{…, result}` (`ok`,
+/// `error`, `panic`, `cancelled`), the histogram `N_duration_seconds` and
+/// the gauge `N_in_flight`.
+///
+/// Arguments, all optional, in any order:
+///
+/// | argument | meaning |
+/// | --- | --- |
+/// | `name = "action"` | base name |
+/// | `namespace = "shop"` | prefix: `shop_action_total` |
+/// | `labels(tool, region = "eu", len = key.len())` | a parameter, a literal, or an expression over the parameters, evaluated at entry |
+/// | `buckets = [0.01, 0.1, 1.0]` | histogram bounds in seconds |
+/// | `ok_if = path` / `error_if = path` | a `fn(&Ret) -> bool` decides the result |
+/// | `in_flight = false`, `duration = false` | leave that family out |
+/// | `help = "…"` | what is measured, for the HELP texts |
+/// | `crate = path` | the runtime's path, for a renamed dependency |
+/// | `skip` | on a method of an instrumented `impl` block: leave it alone |
+///
+/// On an `impl` block it instruments every method with a body; methods are
+/// labelled `Type::method`:
+///
+/// ```
+/// use metrics_runtime::instrumented;
+///
+/// struct Cache;
+///
+/// #[instrumented(namespace = "cache")]
+/// impl Cache {
+///     fn get(&self, key: &str) -> Option<u32> { key.parse().ok() }
+///
+///     #[instrumented(skip)]
+///     fn len(&self) -> usize { 0 }
+/// }
+///
+/// Cache.get("7");
+/// // cache_function_calls_total{function="Cache::get",module="…",result="ok"} 1
+/// let text = metrics_runtime::gather_text();
+/// assert!(text.contains(r#"cache_function_calls_total{function="Cache::get""#));
+/// assert!(!text.contains("Cache::len"));
+/// ```
+#[doc(inline)]
 pub use metrics_macros::instrumented;
 
 /// The `prometheus` crate this runtime is built on, for its metric types.

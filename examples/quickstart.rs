@@ -23,7 +23,7 @@ enum QuoteError {
 #[instrumented(name = "quote_lookups", labels(symbol))]
 async fn fetch_quote(symbol: &str, tick: u64) -> Result<f64, QuoteError> {
     tokio::time::sleep(Duration::from_millis(5 + tick % 20)).await;
-    if tick % 7 == 0 {
+    if tick.is_multiple_of(7) {
         return Err(QuoteError::Unavailable);
     }
     Ok(100.0 + (tick % 13) as f64 + symbol.len() as f64)
@@ -62,15 +62,21 @@ async fn serve_one(mut stream: TcpStream) -> std::io::Result<()> {
     let mut request = vec![0; 8192];
     let mut read = 0;
     while !request[..read].windows(4).any(|w| w == b"\r\n\r\n") && read < request.len() {
-        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request[read..])).await??;
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request[read..]))
+            .await??;
         if n == 0 {
             return Ok(());
         }
         read += n;
     }
     let head = String::from_utf8_lossy(&request[..read]);
-    let (status, content_type, body) = match head.split_whitespace().take(2).collect::<Vec<_>>()[..] {
-        ["GET", "/metrics"] => ("200 OK", metrics_runtime::TEXT_CONTENT_TYPE, metrics_runtime::gather_text()),
+    let (status, content_type, body) = match head.split_whitespace().take(2).collect::<Vec<_>>()[..]
+    {
+        ["GET", "/metrics"] => (
+            "200 OK",
+            metrics_runtime::TEXT_CONTENT_TYPE,
+            metrics_runtime::gather_text(),
+        ),
         _ => ("404 Not Found", "text/plain", "try /metrics\n".to_owned()),
     };
     let response = format!(
@@ -85,7 +91,10 @@ async fn serve_one(mut stream: TcpStream) -> std::io::Result<()> {
 async fn main() -> std::io::Result<()> {
     let addr = std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:9201".to_owned());
     let listener = TcpListener::bind(&addr).await?;
-    println!("serving metrics on http://{}/metrics (Ctrl-C to stop)", listener.local_addr()?);
+    println!(
+        "serving metrics on http://{}/metrics (Ctrl-C to stop)",
+        listener.local_addr()?
+    );
 
     tokio::spawn(trade());
     loop {

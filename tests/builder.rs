@@ -13,9 +13,18 @@ fn checkout(step: &str) {
 #[test]
 fn settings_apply_to_every_family_and_freeze_on_first_use() {
     let invalid = metrics_runtime::builder().namespace("shop-front").install();
-    assert!(matches!(invalid, Err(Error::InvalidName { what: "namespace", .. })));
+    assert!(matches!(
+        invalid,
+        Err(Error::InvalidName {
+            what: "namespace",
+            ..
+        })
+    ));
     let reserved = metrics_runtime::builder().const_label("le", "1").install();
-    assert!(matches!(reserved, Err(Error::InvalidName { what: "label", .. })));
+    assert!(matches!(
+        reserved,
+        Err(Error::InvalidName { what: "label", .. })
+    ));
 
     metrics_runtime::builder()
         .namespace("shop")
@@ -27,8 +36,16 @@ fn settings_apply_to_every_family_and_freeze_on_first_use() {
     checkout("pay");
 
     let text = metrics_runtime::gather_text();
-    let labels = [("step", "pay"), ("result", "ok"), ("service", "cart"), ("instance", "a\"1")];
-    assert_eq!(support::value(&text, "shop_checkout_total", &labels), Some(1.0));
+    let labels = [
+        ("step", "pay"),
+        ("result", "ok"),
+        ("service", "cart"),
+        ("instance", "a\"1"),
+    ];
+    assert_eq!(
+        support::value(&text, "shop_checkout_total", &labels),
+        Some(1.0)
+    );
     assert_eq!(
         support::value(&text, "shop_checkout_in_flight", &[("service", "cart")]),
         Some(0.0)
@@ -37,5 +54,8 @@ fn settings_apply_to_every_family_and_freeze_on_first_use() {
 
     let again = metrics_runtime::builder().namespace("late").install();
     assert!(matches!(again, Err(Error::AlreadyInstalled)));
-    assert!(again.unwrap_err().to_string().contains("builder().install()"));
+    assert!(again
+        .unwrap_err()
+        .to_string()
+        .contains("builder().install()"));
 }

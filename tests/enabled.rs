@@ -20,22 +20,31 @@ fn counted(label: &str) -> &str {
 
 #[tokio::test]
 async fn recording_switches_off_and_on_at_run_time() {
-    metrics_runtime::builder()
-        .enabled(false)
-        .install()
-        .unwrap();
+    metrics_runtime::builder().enabled(false).install().unwrap();
     assert!(!metrics_runtime::is_enabled());
 
     toggled("x").unwrap();
-    assert_eq!(LABELS_EVALUATED.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(
+        LABELS_EVALUATED.load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
     assert!(!metrics_runtime::gather_text().contains("toggled_total"));
 
     metrics_runtime::set_enabled(true);
     toggled("x").unwrap();
-    assert_eq!(support::read("toggled_total", &[("label", "x"), ("result", "ok")]), 1.0);
+    assert_eq!(
+        support::read("toggled_total", &[("label", "x"), ("result", "ok")]),
+        1.0
+    );
 
     metrics_runtime::set_enabled(false);
     toggled("x").unwrap();
-    assert_eq!(support::read("toggled_total", &[("label", "x"), ("result", "ok")]), 1.0);
-    assert_eq!(LABELS_EVALUATED.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(
+        support::read("toggled_total", &[("label", "x"), ("result", "ok")]),
+        1.0
+    );
+    assert_eq!(
+        LABELS_EVALUATED.load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
 }

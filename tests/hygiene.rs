@@ -55,14 +55,26 @@ mod shadowed {
 async fn compiles_among_shadowing_items() {
     assert_eq!(shadowed::shadowed("t"), Ok(1));
     assert_eq!(shadowed::shadowed_async().await, Some(1));
-    assert_eq!(support::read("hygiene_shadowed_total", &[("tool", "t"), ("result", "ok")]), 1.0);
-    assert_eq!(support::read("hygiene_shadowed_async_total", &[("result", "ok")]), 1.0);
+    assert_eq!(
+        support::read("hygiene_shadowed_total", &[("tool", "t"), ("result", "ok")]),
+        1.0
+    );
+    assert_eq!(
+        support::read("hygiene_shadowed_async_total", &[("result", "ok")]),
+        1.0
+    );
 }
 
 #[test]
 fn crate_argument_routes_through_the_given_path() {
     let before = my_runtime::__private::ASKED.load(Ordering::Relaxed);
     shadowed::renamed();
-    assert_eq!(my_runtime::__private::ASKED.load(Ordering::Relaxed), before + 1);
-    assert_eq!(support::read("hygiene_renamed_total", &[("result", "ok")]), 1.0);
+    assert_eq!(
+        my_runtime::__private::ASKED.load(Ordering::Relaxed),
+        before + 1
+    );
+    assert_eq!(
+        support::read("hygiene_renamed_total", &[("result", "ok")]),
+        1.0
+    );
 }

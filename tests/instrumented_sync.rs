@@ -142,7 +142,7 @@ fn in_flight_counts_the_running_call() {
 }
 
 fn is_even(value: &u32) -> bool {
-    value % 2 == 0
+    value.is_multiple_of(2)
 }
 
 fn is_negative(value: &i64) -> bool {
@@ -294,7 +294,7 @@ fn describe<T: std::fmt::Debug>(value: T) -> String {
 
 #[instrumented(name = "sync_impl_trait")]
 fn evens(limit: u32) -> impl Iterator<Item = u32> {
-    (0..limit).filter(|n| n % 2 == 0)
+    (0..limit).filter(|n| n.is_multiple_of(2))
 }
 
 #[instrumented(name = "sync_impl_trait_result")]
@@ -302,7 +302,7 @@ fn checked_evens(limit: u32) -> Result<impl Iterator<Item = u32>, Failed> {
     if limit == 0 {
         return Err(Failed);
     }
-    Ok((0..limit).filter(|n| n % 2 == 0))
+    Ok((0..limit).filter(|n| n.is_multiple_of(2)))
 }
 
 #[test]

@@ -2,9 +2,11 @@
 
 use proc_macro2::TokenStream;
 use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
 use syn::{
     Attribute, Block, Expr, ExprAsync, ExprCall, FnArg, GenericArgument, Item, ItemFn, ItemImpl,
-    Pat, PathArguments, ReturnType, Signature, Stmt, Type, TypeParamBound,
+    Pat, PathArguments, ReturnType, Signature, Stmt, Token, TraitItemFn, Type, TypeInfer,
+    TypeParamBound,
 };
 
 /// What the attribute may stand on.
@@ -20,38 +22,51 @@ impl Annotated {
             Item::Fn(function) => Ok(Annotated::Fn(function)),
             Item::Impl(block) => Ok(Annotated::Impl(block)),
             Item::ForeignMod(block) => Err(syn::Error::new(
-                block.abi.span(),
-                "#[instrumented] cannot go on an `extern` block: its functions have no body to measure",
+                block.abi.extern_token.span,
+                "`#[instrumented]` cannot go on an `extern` block: its functions have no body to measure",
             )),
-            Item::Verbatim(tokens) if is_bodiless_fn(&tokens) => Err(syn::Error::new(
-                tokens.span(),
-                "#[instrumented] needs a function with a body",
-            )),
-            other => Err(syn::Error::new(
-                item_keyword_span(&other),
-                "#[instrumented] goes on a function or an `impl` block",
-            )),
+            Item::Verbatim(tokens) => match syn::parse2::<TraitItemFn>(tokens.clone()) {
+                Ok(function) => Err(syn::Error::new(
+                    function.sig.fn_token.span,
+                    format!(
+                        "`#[instrumented]` needs a function with a body to measure; `{}` has none",
+                        function.sig.ident
+                    ),
+                )),
+                Err(_) => Err(not_a_function(tokens.span(), None)),
+            },
+            other => {
+                let (span, kind) = item_keyword(&other);
+                Err(not_a_function(span, kind))
+            }
         }
     }
 }
 
-fn is_bodiless_fn(tokens: &TokenStream) -> bool {
-    syn::parse2::<syn::TraitItemFn>(tokens.clone()).is_ok()
+fn not_a_function(span: proc_macro2::Span, kind: Option<&str>) -> syn::Error {
+    let message = "`#[instrumented]` goes on a function or an `impl` block";
+    match kind {
+        Some(kind) => syn::Error::new(span, format!("{message}, not on a `{kind}`")),
+        None => syn::Error::new(span, message),
+    }
 }
 
-/// The span of the keyword that says what kind of item this is (`struct`, `mod`, …).
-fn item_keyword_span(item: &Item) -> proc_macro2::Span {
+/// The keyword that says what kind of item this is (`struct`, `mod`, …), and its span.
+fn item_keyword(item: &Item) -> (proc_macro2::Span, Option<&'static str>) {
     match item {
-        Item::Struct(item) => item.struct_token.span,
-        Item::Enum(item) => item.enum_token.span,
-        Item::Union(item) => item.union_token.span,
-        Item::Trait(item) => item.trait_token.span,
-        Item::Mod(item) => item.mod_token.span,
-        Item::Const(item) => item.const_token.span,
-        Item::Static(item) => item.static_token.span,
-        Item::Type(item) => item.type_token.span,
-        Item::Use(item) => item.use_token.span,
-        other => other.span(),
+        Item::Struct(item) => (item.struct_token.span, Some("struct")),
+        Item::Enum(item) => (item.enum_token.span, Some("enum")),
+        Item::Union(item) => (item.union_token.span, Some("union")),
+        Item::Trait(item) => (item.trait_token.span, Some("trait")),
+        Item::TraitAlias(item) => (item.trait_token.span, Some("trait")),
+        Item::Mod(item) => (item.mod_token.span, Some("mod")),
+        Item::Const(item) => (item.const_token.span, Some("const")),
+        Item::Static(item) => (item.static_token.span, Some("static")),
+        Item::Type(item) => (item.type_token.span, Some("type")),
+        Item::Use(item) => (item.use_token.span, Some("use")),
+        Item::ExternCrate(item) => (item.extern_token.span, Some("extern crate")),
+        Item::Macro(item) => (item.mac.path.span(), None),
+        other => (other.span(), None),
     }
 }
 
@@ -137,13 +152,49 @@ fn last_generic_type<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
     })
 }
 
-/// The return type to annotate the wrapped body with, when it can be
-/// written in a `let`: `None` for types that mention `impl Trait`.
-pub fn nameable_return_type(sig: &Signature) -> Option<Type> {
-    match &sig.output {
-        ReturnType::Default => Some(syn::parse_quote!(())),
-        ReturnType::Type(_, ty) if !mentions_impl_trait(ty) => Some((**ty).clone()),
-        ReturnType::Type(..) => None,
+/// The return type to annotate the wrapped body with, so that a type error
+/// in the body is reported in the body. A `let` cannot name `impl Trait`,
+/// so each one becomes `_`: `Result<impl Iterator, E>` → `Result<_, E>`.
+pub fn inferable_return_type(sig: &Signature) -> Type {
+    struct InferImplTrait;
+    impl VisitMut for InferImplTrait {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            match ty {
+                Type::ImplTrait(opaque) => {
+                    *ty = Type::Infer(TypeInfer {
+                        underscore_token: Token![_](opaque.impl_token.span),
+                    });
+                }
+                _ => visit_mut::visit_type_mut(self, ty),
+            }
+        }
+    }
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return syn::parse_quote!(());
+    };
+    let mut ty = (**ty).clone();
+    InferImplTrait.visit_type_mut(&mut ty);
+    if mentions_impl_trait(&ty) {
+        // Only inside a macro in type position; leave it all to inference.
+        return syn::parse_quote!(_);
+    }
+    ty
+}
+
+/// Whether the function returns `impl Trait`: opaque to its callers, so
+/// never a `Result` to them.
+pub fn returns_impl_trait(sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let mut ty: &Type = ty;
+    loop {
+        match ty {
+            Type::Paren(inner) => ty = &inner.elem,
+            Type::Group(inner) => ty = &inner.elem,
+            Type::ImplTrait(_) => return true,
+            _ => return false,
+        }
     }
 }
 

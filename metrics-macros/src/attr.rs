@@ -19,8 +19,8 @@ pub struct Args {
     pub namespace: Option<LitStr>,
     pub labels: Option<Labels>,
     pub buckets: Option<Buckets>,
-    pub ok_if: Option<Path>,
-    pub error_if: Option<Path>,
+    pub ok_if: Option<Predicate>,
+    pub error_if: Option<Predicate>,
     pub in_flight: Option<LitBool>,
     pub duration: Option<LitBool>,
     pub help: Option<LitStr>,
@@ -52,11 +52,26 @@ pub enum LabelValue {
     Expr(Box<Expr>),
 }
 
-/// `buckets = [...]`: each bound with its span.
+/// `ok_if = path` or `error_if = path`.
+#[derive(Clone)]
+pub struct Predicate {
+    pub keyword: Ident,
+    pub path: Path,
+}
+
+/// `buckets = [...]`: the span of the brackets, and each bound.
 #[derive(Clone)]
 pub struct Buckets {
-    pub keyword: Ident,
-    pub bounds: Vec<(f64, Span)>,
+    pub brackets: Span,
+    pub bounds: Vec<Bound>,
+}
+
+/// One bucket bound, with the text and span it was written with.
+#[derive(Clone)]
+pub struct Bound {
+    pub value: f64,
+    pub text: String,
+    pub span: Span,
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
@@ -94,9 +109,9 @@ impl Args {
             "name" => set(&mut self.name, &keyword, value(input)?, errors),
             "namespace" => set(&mut self.namespace, &keyword, value(input)?, errors),
             "labels" => set(&mut self.labels, &keyword, parse_labels(input)?, errors),
-            "buckets" => set(&mut self.buckets, &keyword, parse_buckets(&keyword, input)?, errors),
-            "ok_if" => set(&mut self.ok_if, &keyword, value(input)?, errors),
-            "error_if" => set(&mut self.error_if, &keyword, value(input)?, errors),
+            "buckets" => set(&mut self.buckets, &keyword, parse_buckets(input)?, errors),
+            "ok_if" => set(&mut self.ok_if, &keyword, predicate(&keyword, input)?, errors),
+            "error_if" => set(&mut self.error_if, &keyword, predicate(&keyword, input)?, errors),
             "in_flight" => set(&mut self.in_flight, &keyword, value(input)?, errors),
             "duration" => set(&mut self.duration, &keyword, value(input)?, errors),
             "help" => set(&mut self.help, &keyword, value(input)?, errors),
@@ -114,17 +129,24 @@ impl Args {
     }
 
     /// These arguments, with every one that `overrides` sets taken from it.
+    /// `ok_if` and `error_if` are one choice: a method's `error_if` replaces
+    /// the block's `ok_if`.
     pub fn overridden_by(&self, overrides: &Args) -> Args {
         fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
             over.clone().or_else(|| base.clone())
         }
+        let predicates = if overrides.ok_if.is_some() || overrides.error_if.is_some() {
+            overrides
+        } else {
+            self
+        };
         Args {
             name: pick(&overrides.name, &self.name),
             namespace: pick(&overrides.namespace, &self.namespace),
             labels: pick(&overrides.labels, &self.labels),
             buckets: pick(&overrides.buckets, &self.buckets),
-            ok_if: pick(&overrides.ok_if, &self.ok_if),
-            error_if: pick(&overrides.error_if, &self.error_if),
+            ok_if: predicates.ok_if.clone(),
+            error_if: predicates.error_if.clone(),
             in_flight: pick(&overrides.in_flight, &self.in_flight),
             duration: pick(&overrides.duration, &self.duration),
             help: pick(&overrides.help, &self.help),
@@ -151,6 +173,13 @@ fn set<T>(slot: &mut Option<T>, keyword: &Ident, value: T, errors: &mut Errors) 
 fn value<T: syn::parse::Parse>(input: ParseStream) -> syn::Result<T> {
     input.parse::<Token![=]>()?;
     input.parse()
+}
+
+fn predicate(keyword: &Ident, input: ParseStream) -> syn::Result<Predicate> {
+    Ok(Predicate {
+        keyword: keyword.clone(),
+        path: value(input)?,
+    })
 }
 
 fn skip_to_next_argument(input: ParseStream) {
@@ -194,38 +223,53 @@ fn parse_label(input: ParseStream) -> syn::Result<Label> {
     Ok(Label { name, value })
 }
 
-fn parse_buckets(keyword: &Ident, input: ParseStream) -> syn::Result<Buckets> {
+/// The bounds of `buckets = [...]`; every bound that is not a number is
+/// reported, not only the first.
+fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
     input.parse::<Token![=]>()?;
     let content;
-    bracketed!(content in input);
+    let brackets = bracketed!(content in input);
     let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-    let bounds = exprs
-        .iter()
-        .map(|expr| Ok((bucket_bound(expr)?, expr.span())))
-        .collect::<syn::Result<_>>()?;
+    let mut errors = Errors::default();
+    let mut bounds = Vec::new();
+    for expr in &exprs {
+        match bucket_bound(expr) {
+            Ok((value, text)) => bounds.push(Bound {
+                value,
+                text,
+                span: expr.span(),
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    errors.finish()?;
     Ok(Buckets {
-        keyword: keyword.clone(),
+        brackets: brackets.span.join(),
         bounds,
     })
 }
 
-fn bucket_bound(expr: &Expr) -> syn::Result<f64> {
+/// A bound's value and its text as written (`1e999`, `-0.5`).
+fn bucket_bound(expr: &Expr) -> syn::Result<(f64, String)> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Float(float),
             ..
-        }) => float.base10_parse(),
+        }) => Ok((float.base10_parse()?, float.to_string())),
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
-        }) => int.base10_parse::<u64>().map(|n| n as f64),
+        }) => Ok((int.base10_parse::<f64>()?, int.to_string())),
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_),
             expr,
             ..
-        }) => bucket_bound(expr).map(|bound| -bound),
+        }) => bucket_bound(expr).map(|(value, text)| (-value, format!("-{text}"))),
         _ => Err(syn::Error::new(
             expr.span(),
-            "a bucket bound is a number of seconds, such as `0.25`",
+            format!(
+                "bucket bound `{}` is not a number; write seconds as a number, such as `0.25`",
+                quote::ToTokens::to_token_stream(expr)
+            ),
         )),
     }
 }

@@ -141,10 +141,9 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
     let statics = statics(plan, sig);
     let enter = enter(plan);
     let outcome = outcome(plan, &ret);
-    let closure = match ast::nameable_return_type(sig) {
-        Some(ty) => quote!(move || -> #ty #block),
-        None => quote!(move || #block),
-    };
+    let return_type = ast::inferable_return_type(sig);
+    let closure = quote!(move || -> #return_type #block);
+    let unmeasured = unmeasured(plan, block);
     quote! {{
         #krate::__private::select!(
             enabled {
@@ -156,7 +155,7 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
                 #[allow(unreachable_code)]
                 #ret
             }
-            disabled #block
+            disabled { #unmeasured }
         )
     }}
 }
@@ -171,17 +170,22 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
 //             let body: Result<T, E> = { body };
 //             body
 //         }.await;
+//         let ret: Result<T, E> = ret;
 //         guard.finish(outcome(&ret));
 //         ret
 //     }
 fn async_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
     let krate = &plan.krate;
-    let future = annotated_future(ast::nameable_return_type(sig).as_ref(), block);
-    let measured = measured_future(plan, sig, &future, None);
+    let return_type = ast::inferable_return_type(sig);
+    let future = annotated_future(&return_type, block);
+    // `ret` is annotated too: after a type error in the body its type would
+    // stay unknown, and classifying it would add a second, confusing error.
+    let measured = measured_future(plan, sig, &future, Some(&return_type));
+    let unmeasured = unmeasured(plan, block);
     quote! {{
         #krate::__private::select!(
             enabled { #measured }
-            disabled #block
+            disabled { #unmeasured }
         )
     }}
 }
@@ -198,10 +202,11 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
     let krate = &plan.krate;
     let output = ast::future_output(sig).cloned();
     let measured = measured_future(plan, sig, &future.to_token_stream(), output.as_ref());
+    let unmeasured = unmeasured(plan, future);
     let replacement: Expr = syn::parse_quote! {
         #krate::__private::select!(
             enabled { async move { #measured } }
-            disabled { #future }
+            disabled { #unmeasured }
         )
     };
     let mut block = block.clone();
@@ -213,19 +218,41 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
     block
 }
 
+/// The body as written, for the `disabled` feature, behind a closure that is
+/// never called: label expressions stay type-checked and their variables
+/// used, at no cost.
+fn unmeasured(plan: &Plan, body: &impl ToTokens) -> TokenStream {
+    let krate = &plan.krate;
+    let checks = plan.labels.iter().filter_map(|label| match &label.value {
+        PlannedValue::Param(param) => {
+            let call = label_call(krate, param.span(), quote!(check_label));
+            Some(quote_spanned!(param.span()=> #call(&#param);))
+        }
+        PlannedValue::Expr(expr) => {
+            let call = label_call(krate, expr.span(), quote!(check_label));
+            Some(quote_spanned!(expr.span()=> #call(&(#expr));))
+        }
+        _ => None,
+    });
+    quote! {
+        let _ = || { #(#checks)* };
+        #body
+    }
+}
+
 /// `async move { let body: Ret = { … }; body }`, so that type errors in the
 /// body point at the body and at the declared return type.
-fn annotated_future(return_type: Option<&Type>, block: &Block) -> TokenStream {
+fn annotated_future(return_type: &Type, block: &Block) -> TokenStream {
     let Hidden { body, .. } = Hidden::new();
-    match return_type {
-        Some(ty) => quote! {
-            async move {
-                let #body: #ty = #block;
-                #[allow(unreachable_code)]
-                #body
-            }
-        },
-        None => quote!(async move #block),
+    quote! {
+        async move {
+            // A body that ends in `panic!()` is no "diverging sub-expression"
+            // to its author.
+            #[allow(clippy::diverging_sub_expression)]
+            let #body: #return_type = #block;
+            #[allow(unreachable_code)]
+            #body
+        }
     }
 }
 
@@ -357,19 +384,35 @@ fn label_value(plan: &Plan, value: &PlannedValue, buffers: &mut Vec<syn::Ident>)
             quote!(#method.label(#krate::__private::type_name_of::<Self>()))
         }
         PlannedValue::Param(param) => {
+            let call = label_call(krate, param.span(), quote!(LabelValue::label_value));
             let buffer = buffer();
-            quote_spanned!(param.span()=> #krate::__private::label(&#param, &mut #buffer))
+            quote_spanned!(param.span()=> #call(&#param, &mut #buffer))
         }
         PlannedValue::Expr(expr) => {
+            let call = label_call(krate, expr.span(), quote!(LabelValue::label_value));
             let buffer = buffer();
-            quote_spanned!(expr.span()=> #krate::__private::label(&(#expr), &mut #buffer))
+            quote_spanned!(expr.span()=> #call(&(#expr), &mut #buffer))
         }
     }
+}
+
+/// `function` of `__private` (`LabelValue::label_value`), located at the label: a type that does not
+/// implement `LabelValue` is then reported on the label alone, not on the
+/// whole attribute, and not inside the runtime crate.
+fn label_call(krate: &syn::Path, span: Span, function: TokenStream) -> TokenStream {
+    quote!(#krate::__private::#function)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
 }
 
 fn outcome(plan: &Plan, ret: &syn::Ident) -> TokenStream {
     let krate = &plan.krate;
     match &plan.outcome {
+        OutcomeRule::AlwaysOk => quote!(#krate::__private::Outcome::Ok),
         OutcomeRule::ByType => quote! {{
             #[allow(unused_imports)]
             use #krate::__private::{ClassifyAny as _, ClassifyResult as _};

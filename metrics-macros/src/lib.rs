@@ -13,7 +13,7 @@ mod valid;
 use proc_macro::TokenStream;
 
 /// Counts calls by result, observes their duration and keeps an in-flight
-/// gauge. See `metrics_runtime::instrumented` for the full documentation.
+/// gauge; documented where users meet it, as `metrics_runtime::instrumented`.
 #[proc_macro_attribute]
 pub fn instrumented(args: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());

@@ -2,11 +2,10 @@
 //! expansion follows.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Path, Signature};
 
 use crate::ast;
-use crate::attr::{Args, Buckets, LabelValue};
+use crate::attr::{Args, Bound, Buckets, LabelValue};
 
 /// Every error found so far; reported together.
 #[derive(Default)]
@@ -80,6 +79,9 @@ impl PlannedValue {
 pub enum OutcomeRule {
     /// `Err` is an error, anything else is ok.
     ByType,
+    /// The function returns `impl Trait`, which is never a `Result` to its
+    /// callers; also spares classifying a value whose type may be unknown.
+    AlwaysOk,
     OkIf(Path),
     ErrorIf(Path),
 }
@@ -90,11 +92,20 @@ pub struct Context<'a> {
     pub in_instrumented_impl: bool,
 }
 
-/// Checks `args` against `sig` and resolves them into a [`Plan`].
+/// Checks `args` against `sig` and resolves them into a [`Plan`]. Errors
+/// come in the order the arguments are usually written, the item's last.
 pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors) -> Plan {
-    check_function(args, sig, context, errors);
     let function = sig.ident.to_string();
     let default_name = args.name.is_none();
+    let base = args
+        .name
+        .as_ref()
+        .map_or(DEFAULT_NAME.to_owned(), |name| checked_name(name, errors));
+    let metric_name = match &args.namespace {
+        Some(namespace) => format!("{}_{base}", checked_namespace(namespace, errors)),
+        None => base.clone(),
+    };
+
     let mut labels = Vec::new();
     if default_name {
         labels.push(PlannedLabel {
@@ -108,15 +119,7 @@ pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors
     }
     labels.extend(declared_labels(args, sig, &labels, errors));
 
-    let base = args
-        .name
-        .as_ref()
-        .map_or(DEFAULT_NAME.to_owned(), |name| checked_name(name, errors));
-    let metric_name = match &args.namespace {
-        Some(namespace) => format!("{}_{base}", checked_namespace(namespace, errors)),
-        None => base.clone(),
-    };
-    Plan {
+    let plan = Plan {
         krate: args
             .krate
             .clone()
@@ -130,23 +133,25 @@ pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors
             .map(|buckets| checked_buckets(buckets, errors)),
         duration: args.duration.as_ref().is_none_or(|flag| flag.value),
         in_flight: args.in_flight.as_ref().is_none_or(|flag| flag.value),
-        outcome: outcome_rule(args, errors),
+        outcome: outcome_rule(args, sig, errors),
         function,
-    }
+    };
+    check_function(args, sig, context, errors);
+    plan
 }
 
 fn check_function(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors) {
     if let Some(constness) = &sig.constness {
         errors.at(
             constness.span,
-            "#[instrumented] cannot go on a `const fn`: measuring reads the clock at run time",
+            "`#[instrumented]` cannot go on a `const fn`: measuring reads the clock at run time",
         );
     }
     if let Some(skip) = &args.skip {
         if !context.in_instrumented_impl {
             errors.at(
                 skip.span(),
-                "`skip` goes on a method of an `impl` block that carries #[instrumented]",
+                "`skip` goes on a method of an `impl` block that carries `#[instrumented]`",
             );
         }
     }
@@ -178,13 +183,21 @@ fn declared_labels(
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
         if let Some(problem) = label_name_problem(&name) {
             errors.at(label.name.span(), problem);
+        } else if implicit.iter().any(|label| label.name == name) {
+            errors.at(
+                label.name.span(),
+                format!(
+                    "duplicate label `{name}`: without a `name`, `#[instrumented]` labels every call \
+                     with `function` and `module` itself; set `name = \"…\"` to choose the labels"
+                ),
+            );
         } else if seen.contains(&name) {
             errors.at(label.name.span(), format!("duplicate label `{name}`"));
         }
         seen.push(name.clone());
         let value = match &label.value {
             LabelValue::Param(param) => {
-                if !parameters.iter().any(|p| *p == param) {
+                if !parameters.contains(&param) {
                     errors.at(
                         param.span(),
                         format!(
@@ -235,7 +248,7 @@ fn checked_name(name: &LitStr, errors: &mut Errors) -> String {
     {
         errors.at(
             name.span(),
-            format!("metric name `{value}` ends in `{suffix}`, which #[instrumented] adds itself; write `{}`", &value[..value.len() - suffix.len()]),
+            format!("metric name `{value}` ends in `{suffix}`, which `#[instrumented]` adds itself; write `{}`", &value[..value.len() - suffix.len()]),
         );
     }
     value
@@ -262,21 +275,35 @@ fn is_metric_name(name: &str) -> bool {
 
 fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
     if buckets.bounds.is_empty() {
-        errors.at(buckets.keyword.span(), "`buckets` needs at least one bound");
+        errors.at(
+            buckets.brackets,
+            "`buckets` needs at least one bound, such as `[0.1, 1.0]`",
+        );
     }
-    let mut previous: Option<f64> = None;
-    for &(bound, span) in &buckets.bounds {
-        if !bound.is_finite() {
+    let mut previous: Option<&Bound> = None;
+    for bound in &buckets.bounds {
+        if !bound.value.is_finite() {
             errors.at(
-                span,
-                "bucket bounds must be finite; the `+Inf` bucket is always added",
+                bound.span,
+                format!(
+                    "bucket bound `{}` is not finite; the `+Inf` bucket is always added",
+                    bound.text
+                ),
             );
-        } else if previous.is_some_and(|previous| bound <= previous) {
-            errors.at(span, "bucket bounds must be in increasing order");
+            continue;
+        }
+        if let Some(previous) = previous.filter(|previous| bound.value <= previous.value) {
+            errors.at(
+                bound.span,
+                format!(
+                    "bucket bounds must increase: `{}` comes after `{}`",
+                    bound.text, previous.text
+                ),
+            );
         }
         previous = Some(bound);
     }
-    buckets.bounds.iter().map(|(bound, _)| *bound).collect()
+    buckets.bounds.iter().map(|bound| bound.value).collect()
 }
 
 fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> String {
@@ -291,17 +318,18 @@ fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> Str
     }
 }
 
-fn outcome_rule(args: &Args, errors: &mut Errors) -> OutcomeRule {
+fn outcome_rule(args: &Args, sig: &Signature, errors: &mut Errors) -> OutcomeRule {
     match (&args.ok_if, &args.error_if) {
         (Some(_), Some(error_if)) => {
             errors.at(
-                error_if.span(),
+                error_if.keyword.span(),
                 "use either `ok_if` or `error_if`, not both",
             );
             OutcomeRule::ByType
         }
-        (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.clone()),
-        (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.clone()),
+        (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.path.clone()),
+        (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.path.clone()),
+        (None, None) if ast::returns_impl_trait(sig) => OutcomeRule::AlwaysOk,
         (None, None) => OutcomeRule::ByType,
     }
 }

@@ -22,7 +22,7 @@ pub(crate) struct SeriesTable {
 impl SeriesTable {
     pub(crate) fn new() -> Self {
         SeriesTable {
-            seed: RandomState::new().hash_one(0x6d65_7472_6963_73u64),
+            seed: RandomState::new().hash_one(0x006d_6574_7269_6373_u64),
             index: RwLock::new(HashMap::default()),
         }
     }

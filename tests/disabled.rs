@@ -1,0 +1,45 @@
+//! With the runtime's `disabled` feature every call site is the bare
+//! function: nothing is registered, no label is evaluated.
+//! Run with `cargo test --test disabled --features disabled`.
+#![cfg(feature = "disabled")]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use metrics_runtime::instrumented;
+
+static LABELS_EVALUATED: AtomicUsize = AtomicUsize::new(0);
+
+fn counted(value: &str) -> &str {
+    LABELS_EVALUATED.fetch_add(1, Ordering::Relaxed);
+    value
+}
+
+#[instrumented(name = "disabled_sync", labels(tool, copy = counted(tool)))]
+fn sync_call(tool: &str) -> Result<usize, ()> {
+    Ok(tool.len())
+}
+
+#[instrumented(name = "disabled_async")]
+async fn async_call(value: u8) -> u8 {
+    value + 1
+}
+
+struct Service;
+
+#[instrumented]
+impl Service {
+    fn method(&self) -> u8 {
+        1
+    }
+}
+
+#[tokio::test]
+async fn call_sites_are_the_bare_functions() {
+    assert_eq!(sync_call("grep"), Ok(4));
+    assert_eq!(async_call(1).await, 2);
+    assert_eq!(Service.method(), 1);
+
+    assert_eq!(LABELS_EVALUATED.load(Ordering::Relaxed), 0);
+    let text = metrics_runtime::gather_text();
+    assert!(text.is_empty(), "nothing may be registered, found:\n{text}");
+}

@@ -1,0 +1,8 @@
+use metrics_runtime::instrumented;
+
+#[instrumented]
+trait Fetch {
+    fn fetch(&self) {}
+}
+
+fn main() {}

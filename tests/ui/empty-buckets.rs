@@ -1,0 +1,6 @@
+use metrics_runtime::instrumented;
+
+#[instrumented(buckets = [])]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_runtime::instrumented;
+
+#[instrumented(help = "")]
+fn fetch() {}
+
+fn main() {}

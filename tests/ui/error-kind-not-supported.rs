@@ -1,0 +1,13 @@
+use metrics_runtime::instrumented;
+
+#[derive(Debug)]
+enum FetchError {
+    Timeout,
+}
+
+#[instrumented(error_kind)]
+fn fetch() -> Result<(), FetchError> {
+    Err(FetchError::Timeout)
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_runtime::instrumented;
+
+#[instrumented(name = "fetches_total")]
+fn fetch() {}
+
+fn main() {}

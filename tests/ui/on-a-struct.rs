@@ -1,0 +1,8 @@
+use metrics_runtime::instrumented;
+
+#[instrumented]
+struct Fetcher {
+    url: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_runtime::instrumented;
+
+#[instrumented(skip)]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::instrumented;
+
+struct Fetcher;
+
+#[instrumented(skip)]
+impl Fetcher {
+    fn fetch(&self) {}
+}
+
+fn main() {}

@@ -219,8 +219,8 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
 }
 
 /// The body as written, for the `disabled` feature, behind a closure that is
-/// never called: label expressions stay type-checked and their variables
-/// used, at no cost.
+/// never called: label expressions stay type-checked, and their variables
+/// and the `ok_if`/`error_if` function used, at no cost.
 fn unmeasured(plan: &Plan, body: &impl ToTokens) -> TokenStream {
     let krate = &plan.krate;
     let checks = plan.labels.iter().filter_map(|label| match &label.value {
@@ -234,8 +234,12 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens) -> TokenStream {
         }
         _ => None,
     });
+    let deciders = match &plan.outcome {
+        OutcomeRule::OkIf(path) | OutcomeRule::ErrorIf(path) => Some(quote!(let _ = #path;)),
+        _ => None,
+    };
     quote! {
-        let _ = || { #(#checks)* };
+        let _ = || { #(#checks)* #deciders };
         #body
     }
 }

@@ -3,8 +3,14 @@
 
 pub use crate::config::is_enabled;
 pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
+pub use crate::instrument::family::Footprint;
 pub use crate::instrument::guard::{Classify, ClassifyAny, ClassifyResult, Guard, Outcome};
 pub use crate::label::{LabelBuf, LabelValue};
+
+/// Memory held by every instrumented function's series (for benchmarks).
+pub fn footprint() -> Footprint {
+    crate::instrument::family::footprint()
+}
 
 /// With the `disabled` feature, keeps label expressions type-checked (and
 /// their variables used) without evaluating them.

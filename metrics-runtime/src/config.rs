@@ -66,7 +66,8 @@ impl Builder {
         self
     }
 
-    /// Makes these settings the process-wide ones.
+    /// Makes these settings the process-wide ones, and calibrates the
+    /// clock of measured calls now rather than on the first one.
     ///
     /// Fails with [`Error::AlreadyInstalled`] once any metric was touched or
     /// settings were installed, and with [`Error::InvalidName`] for a name

@@ -8,7 +8,7 @@ use prometheus::proto;
 
 use super::callsite::Descriptor;
 use super::guard::Outcome;
-use super::series::{Series, SeriesValues};
+use super::series::{Series, SeriesShape, SeriesValues};
 use super::table::SeriesTable;
 use crate::config::config;
 
@@ -17,6 +17,7 @@ use crate::config::config;
 #[derive(Debug)]
 pub(crate) struct FunctionFamily {
     shape: Shape,
+    series_shape: &'static SeriesShape,
     descs: Vec<Desc>,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
@@ -29,7 +30,6 @@ struct Shape {
     help: String,
     label_names: Vec<&'static str>,
     bucket_bounds: Vec<f64>,
-    bucket_bounds_nanos: &'static [u64],
     measures_duration: bool,
     tracks_in_flight: bool,
 }
@@ -44,13 +44,11 @@ impl Shape {
             .buckets
             .unwrap_or(prometheus::DEFAULT_BUCKETS)
             .to_vec();
-        let nanos: Vec<u64> = bucket_bounds.iter().map(|s| seconds_to_nanos(*s)).collect();
         Shape {
             name,
             help: descriptor.help.to_owned(),
             label_names: descriptor.labels.to_vec(),
             bucket_bounds,
-            bucket_bounds_nanos: Box::leak(nanos.into_boxed_slice()),
             measures_duration: descriptor.duration,
             tracks_in_flight: descriptor.in_flight,
         }
@@ -126,9 +124,23 @@ pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFa
 
 impl FunctionFamily {
     fn leak(shape: Shape) -> &'static Self {
+        // Calibrating takes up to 200 ms: do it here, once, on the slow
+        // path, rather than inside the first measured call.
+        super::clock::calibrate();
         let const_labels = config().const_labels.clone();
         let descs = descs_for(&shape, &const_labels);
+        let bounds_nanos = shape
+            .bucket_bounds
+            .iter()
+            .map(|s| seconds_to_nanos(*s))
+            .collect();
+        let series_shape = SeriesShape::new(
+            bounds_nanos,
+            shape.measures_duration,
+            shape.tracks_in_flight,
+        );
         Box::leak(Box::new(FunctionFamily {
+            series_shape: Box::leak(Box::new(series_shape)),
             shape,
             descs,
             const_labels,
@@ -139,14 +151,8 @@ impl FunctionFamily {
     /// The series for these label values (one per declared label, in order).
     #[inline]
     pub(crate) fn series(&self, values: &[&str]) -> &'static Series {
-        self.series.get_or_insert(values, || {
-            Series::new(
-                values,
-                self.shape.bucket_bounds_nanos,
-                self.shape.measures_duration,
-                self.shape.tracks_in_flight,
-            )
-        })
+        self.series
+            .get_or_insert(values, || Series::new(values, self.series_shape))
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
@@ -327,6 +333,31 @@ fn descs_for(shape: &Shape, const_labels: &[(String, String)]) -> Vec<Desc> {
             },
         )
         .collect()
+}
+
+/// Memory held by the series of every instrumented function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Footprint {
+    /// Metric families (base names) in use.
+    pub families: usize,
+    /// Label sets across all families.
+    pub series: usize,
+    /// Bytes of series: counters, label values and bookkeeping.
+    pub bytes: usize,
+}
+
+/// The [`Footprint`] of everything instrumented so far.
+pub(crate) fn footprint() -> Footprint {
+    let families = FAMILIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut footprint = Footprint::default();
+    for family in families.iter().flat_map(|map| map.values()) {
+        footprint.families += 1;
+        for series in family.series.all() {
+            footprint.series += 1;
+            footprint.bytes += series.allocated_bytes();
+        }
+    }
+    footprint
 }
 
 /// Exposes a family to a `prometheus` registry.

@@ -1,7 +1,6 @@
 //! What happens between entering and leaving an instrumented call.
 
-use std::time::Instant;
-
+use super::clock;
 use super::series::Series;
 
 /// How a call ended: the `result` label.
@@ -58,20 +57,24 @@ impl Outcome {
 #[must_use = "a call is measured until its guard is finished or dropped"]
 pub struct Guard {
     series: Option<&'static Series>,
-    start: Option<Instant>,
+    start: u64,
 }
 
 impl Guard {
     /// A guard that records nothing (recording switched off).
     pub const DISABLED: Guard = Guard {
         series: None,
-        start: None,
+        start: 0,
     };
 
     #[inline]
     pub(crate) fn start(series: &'static Series) -> Self {
         series.record_start();
-        let start = series.measures_duration().then(Instant::now);
+        let start = if series.measures_duration() {
+            clock::now()
+        } else {
+            0
+        };
         Guard {
             series: Some(series),
             start,
@@ -87,9 +90,9 @@ impl Guard {
     #[inline]
     fn record(&mut self, outcome: Outcome) {
         if let Some(series) = self.series.take() {
-            let elapsed = self
-                .start
-                .map(|start| u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+            let elapsed = series
+                .measures_duration()
+                .then(|| clock::nanos_since(self.start));
             series.record_finish(outcome, elapsed);
         }
     }

@@ -1,7 +1,9 @@
 //! The machinery behind `#[instrumented]`: call sites, series and guards.
 
 pub(crate) mod callsite;
+pub(crate) mod clock;
 pub(crate) mod family;
 pub(crate) mod guard;
 pub(crate) mod series;
+pub(crate) mod striped;
 pub(crate) mod table;

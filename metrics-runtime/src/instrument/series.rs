@@ -1,28 +1,83 @@
 //! One label set of an instrumented function: its counters and histogram.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-
 use super::guard::Outcome;
+use super::striped::Striped;
+
+/// What every series of one family shares.
+#[derive(Debug)]
+pub(crate) struct SeriesShape {
+    /// Finite histogram bounds; empty when the duration is not measured.
+    bounds_nanos: Box<[u64]>,
+    tracks_in_flight: bool,
+    measures_duration: bool,
+}
+
+// Counter cells of a series. One add records both the result and the
+// histogram bucket: a row of buckets per result, `ok` and `error`, and one
+// shared by the rare `panic` and `cancelled`, which also count themselves.
+const STARTED: usize = 0;
+const SUM_NANOS: usize = 1;
+const PANICS: usize = 2;
+const CANCELLATIONS: usize = 3;
+const HEADER: usize = 4;
+const OK_ROW: usize = 0;
+const ERROR_ROW: usize = 1;
+const RARE_ROW: usize = 2;
+const ROWS: usize = 3;
+
+impl SeriesShape {
+    pub(crate) fn new(
+        bounds_nanos: Vec<u64>,
+        measures_duration: bool,
+        tracks_in_flight: bool,
+    ) -> Self {
+        SeriesShape {
+            bounds_nanos: if measures_duration {
+                bounds_nanos.into()
+            } else {
+                Box::default()
+            },
+            tracks_in_flight,
+            measures_duration,
+        }
+    }
+
+    /// Buckets per row, `+Inf` included.
+    fn buckets(&self) -> usize {
+        self.bounds_nanos.len() + 1
+    }
+
+    fn cells(&self) -> usize {
+        HEADER + ROWS * self.buckets()
+    }
+
+    fn cell(&self, row: usize, bucket: usize) -> usize {
+        HEADER + row * self.buckets() + bucket
+    }
+
+    #[inline]
+    fn bucket_of(&self, nanos: u64) -> usize {
+        self.bounds_nanos
+            .iter()
+            .position(|&bound| nanos <= bound)
+            .unwrap_or(self.bounds_nanos.len())
+    }
+}
 
 /// The live numbers of one label set.
 ///
-/// Every field is a plain atomic add on the hot path: the in-flight gauge is
-/// not a separate up/down counter but `started - finished`, read at scrape
-/// time, and the duration sum is kept in whole nanoseconds so it needs no
-/// compare-and-swap loop.
+/// A call costs three uncontended atomic adds on its thread's stripe:
+/// calls started, one result-and-bucket cell, and the duration sum in whole
+/// nanoseconds (no compare-and-swap loop). The in-flight gauge is read as
+/// started minus finished.
 #[derive(Debug)]
 pub(crate) struct Series {
     values: Box<[Box<str>]>,
-    bucket_bounds_nanos: &'static [u64],
-    tracks_in_flight: bool,
-    started: AtomicU64,
-    outcomes: [AtomicU64; Outcome::COUNT],
-    /// Per-bucket (not cumulative) counts; the last one is `+Inf`.
-    buckets: Box<[AtomicU64]>,
-    sum_nanos: AtomicU64,
+    shape: &'static SeriesShape,
+    counters: Striped,
 }
 
-/// A consistent-enough copy of a [`Series`] taken at scrape time.
+/// A copy of a [`Series`] taken at scrape time.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SeriesValues {
     pub(crate) outcomes: [u64; Outcome::COUNT],
@@ -33,27 +88,12 @@ pub(crate) struct SeriesValues {
 }
 
 impl Series {
-    /// A zeroed series for `values`; `bucket_bounds_nanos` is empty when the
-    /// duration is not measured.
-    pub(crate) fn new(
-        values: &[&str],
-        bucket_bounds_nanos: &'static [u64],
-        measures_duration: bool,
-        tracks_in_flight: bool,
-    ) -> Self {
-        let bucket_count = if measures_duration {
-            bucket_bounds_nanos.len() + 1
-        } else {
-            0
-        };
+    /// A zeroed series for `values`.
+    pub(crate) fn new(values: &[&str], shape: &'static SeriesShape) -> Self {
         Series {
             values: values.iter().map(|value| Box::from(*value)).collect(),
-            bucket_bounds_nanos,
-            tracks_in_flight,
-            started: AtomicU64::new(0),
-            outcomes: Default::default(),
-            buckets: (0..bucket_count).map(|_| AtomicU64::new(0)).collect(),
-            sum_nanos: AtomicU64::new(0),
+            shape,
+            counters: Striped::new(shape.cells()),
         }
     }
 
@@ -71,57 +111,82 @@ impl Series {
     }
 
     pub(crate) fn measures_duration(&self) -> bool {
-        !self.buckets.is_empty()
+        self.shape.measures_duration
     }
 
     #[inline]
     pub(crate) fn record_start(&self) {
-        if self.tracks_in_flight {
-            self.started.fetch_add(1, Relaxed);
+        if self.shape.tracks_in_flight {
+            self.counters.local().add(STARTED, 1);
         }
     }
 
     #[inline]
     pub(crate) fn record_finish(&self, outcome: Outcome, elapsed_nanos: Option<u64>) {
-        self.outcomes[outcome as usize].fetch_add(1, Relaxed);
+        let stripe = self.counters.local();
+        let bucket = elapsed_nanos.map_or(0, |nanos| self.shape.bucket_of(nanos));
+        let row = match outcome {
+            Outcome::Ok => OK_ROW,
+            Outcome::Error => ERROR_ROW,
+            Outcome::Panic | Outcome::Cancelled => RARE_ROW,
+        };
+        stripe.add(self.shape.cell(row, bucket), 1);
+        match outcome {
+            Outcome::Panic => stripe.add(PANICS, 1),
+            Outcome::Cancelled => stripe.add(CANCELLATIONS, 1),
+            Outcome::Ok | Outcome::Error => {}
+        }
         if let Some(nanos) = elapsed_nanos {
-            let bucket = self
-                .bucket_bounds_nanos
-                .iter()
-                .position(|&bound| nanos <= bound)
-                .unwrap_or(self.bucket_bounds_nanos.len());
-            if let Some(count) = self.buckets.get(bucket) {
-                count.fetch_add(1, Relaxed);
-                self.sum_nanos.fetch_add(nanos, Relaxed);
-            }
+            stripe.add(SUM_NANOS, nanos);
         }
     }
 
     pub(crate) fn read(&self) -> SeriesValues {
-        // Finished counts first: a call that finishes between the two reads
+        // Finished counts first: a call that finishes between the reads
         // then shows as still in flight, never as a negative gauge.
-        let outcomes = std::array::from_fn(|i| self.outcomes[i].load(Relaxed));
-        let finished: u64 = outcomes.iter().sum();
-        let in_flight = if self.tracks_in_flight {
-            self.started.load(Relaxed).saturating_sub(finished)
-        } else {
-            0
+        let row_total = |row| -> u64 {
+            (0..self.shape.buckets())
+                .map(|bucket| self.counters.sum(self.shape.cell(row, bucket)))
+                .sum()
         };
+        let outcomes = [
+            row_total(OK_ROW),
+            row_total(ERROR_ROW),
+            self.counters.sum(PANICS),
+            self.counters.sum(CANCELLATIONS),
+        ];
         let mut running = 0;
-        let cumulative_buckets = self
-            .buckets
-            .iter()
-            .map(|count| {
-                running += count.load(Relaxed);
+        let cumulative_buckets = (0..self.shape.buckets())
+            .map(|bucket| {
+                running += (0..ROWS)
+                    .map(|row| self.counters.sum(self.shape.cell(row, bucket)))
+                    .sum::<u64>();
                 running
             })
             .collect();
+        let finished: u64 = outcomes.iter().sum();
+        let in_flight = if self.shape.tracks_in_flight {
+            self.counters.sum(STARTED).saturating_sub(finished)
+        } else {
+            0
+        };
         SeriesValues {
             outcomes,
             in_flight,
             cumulative_buckets,
-            sum_seconds: self.sum_nanos.load(Relaxed) as f64 / 1e9,
+            sum_seconds: self.counters.sum(SUM_NANOS) as f64 / 1e9,
         }
+    }
+
+    /// Bytes this series takes, counters and label values included.
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.counters.allocated_bytes()
+            + self
+                .values
+                .iter()
+                .map(|value| value.len() + std::mem::size_of::<Box<str>>())
+                .sum::<usize>()
     }
 }
 
@@ -129,30 +194,41 @@ impl Series {
 mod tests {
     use super::*;
 
-    static BOUNDS: [u64; 2] = [1_000, 1_000_000];
+    fn shape(measures_duration: bool) -> &'static SeriesShape {
+        Box::leak(Box::new(SeriesShape::new(
+            vec![1_000, 1_000_000],
+            measures_duration,
+            true,
+        )))
+    }
 
     #[test]
     fn durations_land_in_the_first_bucket_that_holds_them() {
-        let series = Series::new(&["a"], &BOUNDS, true, true);
+        let series = Series::new(&["a"], shape(true));
         for nanos in [0, 1_000, 1_001, 5_000_000] {
             series.record_start();
             series.record_finish(Outcome::Ok, Some(nanos));
         }
+        series.record_start();
+        series.record_finish(Outcome::Cancelled, Some(2_000));
         let values = series.read();
-        assert_eq!(values.cumulative_buckets, vec![2, 3, 4]);
-        assert_eq!(values.outcomes, [4, 0, 0, 0]);
+        assert_eq!(values.cumulative_buckets, vec![2, 4, 5]);
+        assert_eq!(values.outcomes, [4, 0, 0, 1]);
         assert_eq!(values.in_flight, 0);
-        assert!((values.sum_seconds - 0.005_002_001).abs() < 1e-12);
+        assert!((values.sum_seconds - 0.005_004_001).abs() < 1e-12);
     }
 
     #[test]
     fn in_flight_is_started_minus_finished() {
-        let series = Series::new(&[], &BOUNDS, false, true);
+        let series = Series::new(&[], shape(false));
         series.record_start();
         series.record_start();
         series.record_finish(Outcome::Panic, None);
+        series.record_finish(Outcome::Error, None);
+        series.record_start();
         let values = series.read();
         assert_eq!(values.in_flight, 1);
-        assert!(values.cumulative_buckets.is_empty());
+        assert_eq!(values.outcomes, [0, 1, 1, 0]);
+        assert_eq!(values.cumulative_buckets, vec![2]);
     }
 }

@@ -122,9 +122,12 @@ impl Hasher for PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instrument::series::SeriesShape;
 
     fn series(values: &[&str]) -> Series {
-        Series::new(values, &[], false, false)
+        static SHAPE: std::sync::LazyLock<SeriesShape> =
+            std::sync::LazyLock::new(|| SeriesShape::new(Vec::new(), false, false));
+        Series::new(values, &SHAPE)
     }
 
     #[test]

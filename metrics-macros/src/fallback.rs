@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
-use crate::ast;
+use crate::instrumented::ast;
 
 /// `item` as written (less any nested `#[instrumented]`, which would report
 /// the same mistakes again), followed by `errors`.

@@ -4,11 +4,13 @@
 //! generates code (`expand`); on an error the item is emitted unchanged
 //! next to the errors (`fallback`).
 
-mod ast;
-mod attr;
-mod expand;
+mod args;
+mod errors;
 mod fallback;
-mod valid;
+mod family;
+mod instrumented;
+mod labels;
+mod names;
 
 use proc_macro::TokenStream;
 
@@ -17,7 +19,37 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn instrumented(args: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());
-    expand::instrumented(args.into(), item.into())
+    instrumented::expand::instrumented(args.into(), item.into())
         .unwrap_or_else(|errors| fallback::item_with_errors(original, errors))
+        .into()
+}
+
+/// Registers a struct of metrics as one; documented as
+/// `metrics_runtime::MetricsFamily`.
+#[proc_macro_derive(MetricsFamily, attributes(metrics, metric))]
+pub fn derive_metrics_family(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    family::expand::metrics_family(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// A field-less enum as a label value; documented as
+/// `metrics_runtime::LabelValue`.
+#[proc_macro_derive(LabelValue, attributes(label, metrics))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    labels::expand::derive_label_value(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// A struct of label values as a label set; documented as
+/// `metrics_runtime::LabelSet`.
+#[proc_macro_derive(LabelSet, attributes(metrics))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    labels::expand::derive_label_set(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

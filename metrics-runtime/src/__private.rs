@@ -6,6 +6,26 @@ pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
 pub use crate::instrument::family::Footprint;
 pub use crate::instrument::guard::{Classify, ClassifyAny, ClassifyResult, Guard, Outcome};
 pub use crate::label::{LabelBuf, LabelValue};
+pub use crate::metric_opts::MetricOpts;
+pub use crate::metrics_family::{bind_collect, metric_name, CollectFn, FieldMetric, Registrar};
+
+/// The product of label cardinalities, `None` if any is unbounded or the
+/// product overflows: the cardinality of a derived `LabelSet`.
+pub const fn cardinality_product(cardinalities: &[Option<usize>]) -> Option<usize> {
+    let mut product: usize = 1;
+    let mut i = 0;
+    while i < cardinalities.len() {
+        match cardinalities[i] {
+            Some(n) => match product.checked_mul(n) {
+                Some(next) => product = next,
+                None => return None,
+            },
+            None => return None,
+        }
+        i += 1;
+    }
+    Some(product)
+}
 
 /// Memory held by every instrumented function's series (for benchmarks).
 pub fn footprint() -> Footprint {

@@ -35,8 +35,20 @@ use std::borrow::Cow;
     note = "implement `metrics_runtime::LabelValue` for `{Self}`, or label with an expression such as `name = value.to_string()`"
 )]
 pub trait LabelValue {
+    /// For a type with a fixed set of values, such as a field-less enum
+    /// with `#[derive(LabelValue)]`: how many there are. Series of such a
+    /// label are then found by [`label_index`](LabelValue::label_index),
+    /// without hashing.
+    const CARDINALITY: Option<usize> = None;
+
     /// The label text; may borrow from `self` or be written into `buf`.
     fn label_value<'a>(&'a self, buf: &'a mut LabelBuf) -> &'a str;
+
+    /// With [`CARDINALITY`](LabelValue::CARDINALITY) `Some(n)`: this
+    /// value's position, below `n`, the same for values with the same text.
+    fn label_index(&self) -> usize {
+        0
+    }
 }
 
 /// Stack space for formatting one label value (any integer or `char` fits).
@@ -105,28 +117,34 @@ impl LabelValue for Cow<'_, str> {
     }
 }
 
-impl<T: LabelValue + ?Sized> LabelValue for &T {
-    #[inline]
-    fn label_value<'a>(&'a self, buf: &'a mut LabelBuf) -> &'a str {
-        (**self).label_value(buf)
-    }
+macro_rules! forward_label_value {
+    ($($pointer:ty),*) => {$(
+        impl<T: LabelValue + ?Sized> LabelValue for $pointer {
+            const CARDINALITY: Option<usize> = T::CARDINALITY;
+
+            #[inline]
+            fn label_value<'a>(&'a self, buf: &'a mut LabelBuf) -> &'a str {
+                (**self).label_value(buf)
+            }
+
+            #[inline]
+            fn label_index(&self) -> usize {
+                (**self).label_index()
+            }
+        }
+    )*};
 }
 
-impl<T: LabelValue + ?Sized> LabelValue for &mut T {
-    #[inline]
-    fn label_value<'a>(&'a self, buf: &'a mut LabelBuf) -> &'a str {
-        (**self).label_value(buf)
-    }
-}
-
-impl<T: LabelValue + ?Sized> LabelValue for Box<T> {
-    #[inline]
-    fn label_value<'a>(&'a self, buf: &'a mut LabelBuf) -> &'a str {
-        (**self).label_value(buf)
-    }
-}
+forward_label_value!(&T, &mut T, Box<T>);
 
 impl LabelValue for bool {
+    const CARDINALITY: Option<usize> = Some(2);
+
+    #[inline]
+    fn label_index(&self) -> usize {
+        usize::from(*self)
+    }
+
     #[inline]
     fn label_value<'a>(&'a self, _buf: &'a mut LabelBuf) -> &'a str {
         if *self {

@@ -30,8 +30,12 @@
 mod config;
 pub mod encoding;
 mod error;
+mod family;
 mod instrument;
 mod label;
+mod label_set;
+mod metric_opts;
+mod metrics_family;
 mod names;
 mod registry;
 
@@ -41,8 +45,11 @@ pub mod __private;
 pub use config::{builder, is_enabled, set_enabled, Builder};
 pub use encoding::{encode_text, gather_text, TEXT_CONTENT_TYPE};
 pub use error::Error;
+pub use family::{Family, FamilyMetric};
 pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
+pub use label_set::LabelSet;
+pub use metrics_family::MetricsFamily;
 pub use registry::registry;
 
 /// Measures every call of a function: calls by result, duration, calls in flight.
@@ -116,6 +123,29 @@ pub use registry::registry;
 /// ```
 #[doc(inline)]
 pub use metrics_macros::instrumented;
+
+/// Derives [`LabelValue`] for a field-less enum: each variant's label is its
+/// snake_case name, or `#[label = "…"]`; the enum's fixed cardinality lets
+/// the hot path index its series without hashing.
+///
+/// ```
+/// use metrics_runtime::{LabelBuf, LabelValue};
+///
+/// #[derive(LabelValue)]
+/// enum Status { Success, RateLimited, #[label = "denied_by_policy"] Denied }
+///
+/// assert_eq!(Status::RateLimited.label_value(&mut LabelBuf::new()), "rate_limited");
+/// assert_eq!(Status::Denied.label_value(&mut LabelBuf::new()), "denied_by_policy");
+/// assert_eq!(<Status as LabelValue>::CARDINALITY, Some(3));
+/// ```
+pub use metrics_macros::LabelValue;
+
+/// Derives [`LabelSet`] for a struct whose fields implement [`LabelValue`];
+/// see [`LabelSet`].
+pub use metrics_macros::LabelSet;
+
+/// Derives [`MetricsFamily`] for a struct of metrics; see [`MetricsFamily`].
+pub use metrics_macros::MetricsFamily;
 
 /// The `prometheus` crate this runtime is built on, for its metric types.
 pub use prometheus;

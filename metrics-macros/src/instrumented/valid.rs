@@ -1,40 +1,15 @@
 //! Checks that need more than one argument, and the resolved [`Plan`] that
 //! expansion follows.
 
-use proc_macro2::Span;
 use syn::{Expr, Ident, LitStr, Path, Signature};
 
-use crate::ast;
-use crate::attr::{Args, Bound, Buckets, LabelValue};
-
-/// Every error found so far; reported together.
-#[derive(Default)]
-pub struct Errors(Vec<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, error: syn::Error) {
-        self.0.push(error);
-    }
-
-    pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    /// `Err` with all errors combined, if there is any.
-    pub fn finish(self) -> Result<(), syn::Error> {
-        let mut errors = self.0.into_iter();
-        let Some(mut first) = errors.next() else {
-            return Ok(());
-        };
-        for error in errors {
-            first.combine(error);
-        }
-        Err(first)
-    }
-}
+use crate::args::checked_buckets;
+use crate::errors::Errors;
+use crate::instrumented::ast;
+use crate::instrumented::attr::{Args, LabelValue};
+use crate::names::{is_metric_name, label_name_problem};
 
 const DEFAULT_NAME: &str = "function_calls";
-const RESERVED_LABELS: &[&str] = &["le", "quantile", "result", "kind"];
 
 /// Everything expansion needs for one function, decided and checked.
 pub struct Plan {
@@ -216,25 +191,6 @@ fn declared_labels(
     planned
 }
 
-fn label_name_problem(name: &str) -> Option<String> {
-    if RESERVED_LABELS.contains(&name) {
-        return Some(format!(
-            "label name `{name}` is reserved; choose another name"
-        ));
-    }
-    if name.starts_with("__") {
-        return Some(format!(
-            "label name `{name}` is reserved: names starting with `__` belong to Prometheus"
-        ));
-    }
-    let mut chars = name.chars();
-    let valid = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    (!valid).then(|| format!("invalid label name `{name}`: use letters, digits and `_`"))
-}
-
 fn checked_name(name: &LitStr, errors: &mut Errors) -> String {
     let value = name.value();
     if !is_metric_name(&value) {
@@ -263,47 +219,6 @@ fn checked_namespace(namespace: &LitStr, errors: &mut Errors) -> String {
         );
     }
     value
-}
-
-fn is_metric_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-}
-
-fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
-    if buckets.bounds.is_empty() {
-        errors.at(
-            buckets.brackets,
-            "`buckets` needs at least one bound, such as `[0.1, 1.0]`",
-        );
-    }
-    let mut previous: Option<&Bound> = None;
-    for bound in &buckets.bounds {
-        if !bound.value.is_finite() {
-            errors.at(
-                bound.span,
-                format!(
-                    "bucket bound `{}` is not finite; the `+Inf` bucket is always added",
-                    bound.text
-                ),
-            );
-            continue;
-        }
-        if let Some(previous) = previous.filter(|previous| bound.value <= previous.value) {
-            errors.at(
-                bound.span,
-                format!(
-                    "bucket bounds must increase: `{}` comes after `{}`",
-                    bound.text, previous.text
-                ),
-            );
-        }
-        previous = Some(bound);
-    }
-    buckets.bounds.iter().map(|bound| bound.value).collect()
 }
 
 fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> String {

@@ -1,16 +1,13 @@
 //! The arguments of `#[instrumented(...)]`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{
-    bracketed, parenthesized, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, Path, Token,
-    UnOp,
-};
+use syn::{parenthesized, Expr, ExprLit, Ident, Lit, LitBool, LitStr, Path, Token};
 
-use crate::valid::Errors;
+use crate::args::{parse_buckets, set, skip_to_next_argument, value, Buckets};
+use crate::errors::Errors;
 
 /// Every argument of `#[instrumented(...)]`, each with the span it came from.
 #[derive(Default, Clone)]
@@ -57,21 +54,6 @@ pub enum LabelValue {
 pub struct Predicate {
     pub keyword: Ident,
     pub path: Path,
-}
-
-/// `buckets = [...]`: the span of the brackets, and each bound.
-#[derive(Clone)]
-pub struct Buckets {
-    pub brackets: Span,
-    pub bounds: Vec<Bound>,
-}
-
-/// One bucket bound, with the text and span it was written with.
-#[derive(Clone)]
-pub struct Bound {
-    pub value: f64,
-    pub text: String,
-    pub span: Span,
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
@@ -156,43 +138,11 @@ impl Args {
     }
 }
 
-/// Stores `value` unless the argument was already given; the one place
-/// duplicates are detected.
-fn set<T>(slot: &mut Option<T>, keyword: &Ident, value: T, errors: &mut Errors) -> syn::Result<()> {
-    if slot.is_some() {
-        errors.push(syn::Error::new(
-            keyword.span(),
-            format!("duplicate argument `{keyword}`"),
-        ));
-    } else {
-        *slot = Some(value);
-    }
-    Ok(())
-}
-
-fn value<T: syn::parse::Parse>(input: ParseStream) -> syn::Result<T> {
-    input.parse::<Token![=]>()?;
-    input.parse()
-}
-
 fn predicate(keyword: &Ident, input: ParseStream) -> syn::Result<Predicate> {
     Ok(Predicate {
         keyword: keyword.clone(),
         path: value(input)?,
     })
-}
-
-fn skip_to_next_argument(input: ParseStream) {
-    let _ = input.step(|cursor| {
-        let mut rest = *cursor;
-        while let Some((tt, next)) = rest.token_tree() {
-            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
-                return Ok(((), rest));
-            }
-            rest = next;
-        }
-        Ok(((), rest))
-    });
 }
 
 fn parse_labels(input: ParseStream) -> syn::Result<Labels> {
@@ -221,55 +171,4 @@ fn parse_label(input: ParseStream) -> syn::Result<Label> {
         expr => LabelValue::Expr(Box::new(expr)),
     };
     Ok(Label { name, value })
-}
-
-/// The bounds of `buckets = [...]`; every bound that is not a number is
-/// reported, not only the first.
-fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
-    input.parse::<Token![=]>()?;
-    let content;
-    let brackets = bracketed!(content in input);
-    let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-    let mut errors = Errors::default();
-    let mut bounds = Vec::new();
-    for expr in &exprs {
-        match bucket_bound(expr) {
-            Ok((value, text)) => bounds.push(Bound {
-                value,
-                text,
-                span: expr.span(),
-            }),
-            Err(error) => errors.push(error),
-        }
-    }
-    errors.finish()?;
-    Ok(Buckets {
-        brackets: brackets.span.join(),
-        bounds,
-    })
-}
-
-/// A bound's value and its text as written (`1e999`, `-0.5`).
-fn bucket_bound(expr: &Expr) -> syn::Result<(f64, String)> {
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(float),
-            ..
-        }) => Ok((float.base10_parse()?, float.to_string())),
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => Ok((int.base10_parse::<f64>()?, int.to_string())),
-        Expr::Unary(ExprUnary {
-            op: UnOp::Neg(_),
-            expr,
-            ..
-        }) => bucket_bound(expr).map(|(value, text)| (-value, format!("-{text}"))),
-        _ => Err(syn::Error::new(
-            expr.span(),
-            format!(
-                "bucket bound `{}` is not a number; write seconds as a number, such as `0.25`",
-                quote::ToTokens::to_token_stream(expr)
-            ),
-        )),
-    }
 }

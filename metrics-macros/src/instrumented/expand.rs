@@ -5,9 +5,10 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Block, Expr, ExprAsync, ImplItem, ItemFn, ItemImpl, Meta, Signature, Stmt, Type};
 
-use crate::ast::{self, Annotated, BodyKind};
-use crate::attr::Args;
-use crate::valid::{self, Context, Errors, OutcomeRule, Plan, PlannedValue};
+use crate::errors::Errors;
+use crate::instrumented::ast::{self, Annotated, BodyKind};
+use crate::instrumented::attr::Args;
+use crate::instrumented::valid::{self, Context, OutcomeRule, Plan, PlannedValue};
 
 /// `#[instrumented(args)] item`.
 pub fn instrumented(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {

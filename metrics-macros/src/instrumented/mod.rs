@@ -1,0 +1,7 @@
+//! `#[instrumented]`: arguments (`attr`), the item (`ast`), checks and plan
+//! (`valid`), code (`expand`).
+
+pub mod ast;
+pub mod attr;
+pub mod expand;
+pub mod valid;

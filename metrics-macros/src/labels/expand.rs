@@ -1,0 +1,127 @@
+//! Code for `#[derive(LabelValue)]` and `#[derive(LabelSet)]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::errors::Errors;
+use crate::labels::ast::{LabelEnum, LabelStruct};
+
+/// `#[derive(LabelValue)]` on `input`.
+pub fn derive_label_value(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let item = LabelEnum::from_input(input, &mut errors);
+    errors.finish()?;
+    Ok(item.map(|item| label_value(&item)).unwrap_or_default())
+}
+
+/// `#[derive(LabelSet)]` on `input`.
+pub fn derive_label_set(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let item = LabelStruct::from_input(input, &mut errors);
+    errors.finish()?;
+    Ok(item.map(|item| label_set(&item)).unwrap_or_default())
+}
+
+// Input:
+//     enum Status { Success, RateLimited }
+// Output:
+//     impl LabelValue for Status {
+//         const CARDINALITY: Option<usize> = Some(2);
+//         fn label_value(…) -> &str { match self { Self::Success => "success", … } }
+//         fn label_index(&self) -> usize { match self { Self::Success => 0, … } }
+//     }
+fn label_value(item: &LabelEnum) -> TokenStream {
+    let LabelEnum {
+        ident,
+        generics,
+        krate,
+        variants,
+    } = item;
+    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    let cardinality = variants.len();
+    let names = variants
+        .iter()
+        .map(|(variant, label)| quote!(Self::#variant => #label));
+    let indices = variants
+        .iter()
+        .enumerate()
+        .map(|(index, (variant, _))| quote!(Self::#variant => #index));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::LabelValue for #ident #type_generics #where_clause {
+            const CARDINALITY: ::core::option::Option<usize> = ::core::option::Option::Some(#cardinality);
+
+            #[inline]
+            fn label_value<'__metrics_a>(
+                &'__metrics_a self,
+                _buf: &'__metrics_a mut #krate::LabelBuf,
+            ) -> &'__metrics_a str {
+                match *self { #(#names,)* }
+            }
+
+            #[inline]
+            fn label_index(&self) -> usize {
+                match *self { #(#indices,)* }
+            }
+        }
+    }
+}
+
+// Input:
+//     struct CallLabels<'a> { tool: &'a str, status: Status }
+// Output:
+//     impl LabelSet for CallLabels<'_> {
+//         const NAMES = &["tool", "status"];
+//         const CARDINALITY = product of the fields' cardinalities;
+//         fn with_values(&self, f) -> R { f(&[label(&self.tool), label(&self.status)]) }
+//         fn index(&self) -> usize { mixed-radix index over the fields }
+//     }
+fn label_set(item: &LabelStruct) -> TokenStream {
+    let LabelStruct {
+        ident,
+        generics,
+        krate,
+        fields,
+    } = item;
+    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    let names = fields.iter().map(|(_, name, _)| name);
+    let types: Vec<_> = fields.iter().map(|(_, _, ty)| ty).collect();
+    let buffers: Vec<_> = (0..fields.len())
+        .map(|i| format_ident!("__metrics_buf_{i}"))
+        .collect();
+    let values = fields.iter().zip(&buffers).map(|((field, _, ty), buffer)| {
+        quote_spanned!(ty.span()=> <#ty as #krate::LabelValue>::label_value(&self.#field, &mut #buffer))
+    });
+    let index_steps = fields.iter().map(|(field, _, ty)| {
+        quote! {
+            index = index
+                .wrapping_mul(<#ty as #krate::LabelValue>::CARDINALITY.unwrap_or(1))
+                .wrapping_add(<#ty as #krate::LabelValue>::label_index(&self.#field));
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::LabelSet for #ident #type_generics #where_clause {
+            const NAMES: &'static [&'static str] = &[#(#names),*];
+            const CARDINALITY: ::core::option::Option<usize> = #krate::__private::cardinality_product(
+                &[#(<#types as #krate::LabelValue>::CARDINALITY),*]
+            );
+
+            fn with_values<__MetricsR>(
+                &self,
+                f: impl ::core::ops::FnOnce(&[&str]) -> __MetricsR,
+            ) -> __MetricsR {
+                #(let mut #buffers = #krate::LabelBuf::new();)*
+                f(&[#(#values),*])
+            }
+
+            #[allow(unused_mut)]
+            fn index(&self) -> usize {
+                let mut index: usize = 0;
+                #(#index_steps)*
+                index
+            }
+        }
+    }
+}

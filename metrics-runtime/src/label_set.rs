@@ -1,0 +1,34 @@
+//! Label sets: a struct whose fields are the labels of a [`Family`](crate::Family).
+
+/// A fixed set of labels, usually from `#[derive(LabelSet)]` on a struct
+/// whose fields implement [`LabelValue`](crate::LabelValue): the field
+/// names are the label names, checked at compile time.
+///
+/// ```
+/// use metrics_runtime::{LabelSet, LabelValue};
+///
+/// #[derive(LabelValue, Clone, Copy)]
+/// enum Status { Success, RateLimited }
+///
+/// #[derive(LabelSet)]
+/// struct CallLabels<'a> { tool: &'a str, status: Status }
+///
+/// assert_eq!(CallLabels::NAMES, ["tool", "status"]);
+/// let labels = CallLabels { tool: "grep", status: Status::RateLimited };
+/// labels.with_values(|values| assert_eq!(values, ["grep", "rate_limited"]));
+/// ```
+pub trait LabelSet {
+    /// Label names, in field order.
+    const NAMES: &'static [&'static str];
+
+    /// The number of distinct label sets when every label has a fixed
+    /// cardinality (derived enums, `bool`); `None` otherwise.
+    const CARDINALITY: Option<usize>;
+
+    /// Calls `f` with the label values, in the order of [`NAMES`](LabelSet::NAMES).
+    fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R;
+
+    /// With [`CARDINALITY`](LabelSet::CARDINALITY) `Some(n)`: this set's
+    /// position below `n`.
+    fn index(&self) -> usize;
+}

@@ -241,3 +241,46 @@ fn a_panic_caught_around_poll_is_a_panic_even_if_the_future_is_dropped_later() {
 async fn explode_at_once(stage: &'static str) {
     panic!("{stage}");
 }
+
+#[test]
+fn a_pending_future_dropped_by_an_unrelated_panic_is_cancelled() {
+    use std::future::Future;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::task::{Context, Waker};
+
+    let unwound = catch_unwind(AssertUnwindSafe(|| {
+        let mut pending = Box::pin(pending_forever("unrelated-panic"));
+        let mut context = Context::from_waker(Waker::noop());
+        assert!(pending.as_mut().poll(&mut context).is_pending());
+        // `pending` is dropped while this panic unwinds, but its body did not panic.
+        panic!("elsewhere");
+    }));
+    assert!(unwound.is_err());
+    let waiter = [("waiter", "unrelated-panic")];
+    assert_eq!(
+        read("async_pending_total", &[waiter[0], ("result", "cancelled")]),
+        1.0
+    );
+    assert_eq!(
+        read("async_pending_total", &[waiter[0], ("result", "panic")]),
+        0.0
+    );
+    assert_eq!(read("async_pending_in_flight", &waiter), 0.0);
+}
+
+#[test]
+fn a_future_never_polled_is_not_counted() {
+    let never_polled = call_tool("never-polled", true);
+    drop(never_polled);
+    let text = metrics_runtime::gather_text();
+    assert_eq!(
+        support::value(&text, "async_result_total", &[("tool", "never-polled")]),
+        None
+    );
+}
+
+#[instrumented(name = "async_pending", labels(waiter))]
+async fn pending_forever(waiter: &str) {
+    let _ = waiter;
+    std::future::pending::<()>().await;
+}

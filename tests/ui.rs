@@ -1,4 +1,5 @@
-//! Compile errors of `#[instrumented]`: each case in `tests/ui/` is one
+//! Compile errors of `#[instrumented]` and of the `MetricsFamily`,
+//! `LabelValue` and `LabelSet` derives: each case in `tests/ui/` is one
 //! mistake, with the message and span the user sees in its `.stderr`.
 //! `tests/ui/pass/` holds programs that look close to a mistake but are not.
 

@@ -29,9 +29,7 @@ pub fn instrumented(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(MetricsFamily, attributes(metrics, metric))]
 pub fn derive_metrics_family(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    family::expand::metrics_family(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    family::expand::metrics_family(&input).into()
 }
 
 /// A field-less enum as a label value; documented as
@@ -39,9 +37,7 @@ pub fn derive_metrics_family(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(LabelValue, attributes(label, metrics))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    labels::expand::derive_label_value(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    labels::expand::derive_label_value(&input).into()
 }
 
 /// A struct of label values as a label set; documented as
@@ -49,7 +45,5 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(LabelSet, attributes(metrics))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    labels::expand::derive_label_set(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    labels::expand::derive_label_set(&input).into()
 }

@@ -1,11 +1,15 @@
 //! Prometheus naming rules, checked at compile time.
 
-/// Label names that Prometheus or the toolkit give a meaning to.
-const RESERVED_LABELS: &[&str] = &["le", "quantile", "result", "kind"];
+/// Label names Prometheus gives a meaning to: histogram and summary samples.
+pub const PROMETHEUS_RESERVED: &[&str] = &["le", "quantile"];
 
-/// Why `name` cannot be a label name, if it cannot.
-pub fn label_name_problem(name: &str) -> Option<String> {
-    if RESERVED_LABELS.contains(&name) {
+/// Those, and the labels `#[instrumented]` adds itself.
+pub const INSTRUMENTED_RESERVED: &[&str] = &["le", "quantile", "result", "kind"];
+
+/// Why `name` cannot be a label name, if it cannot; `reserved` are the
+/// names taken where it is used.
+pub fn label_name_problem(name: &str, reserved: &[&str]) -> Option<String> {
+    if reserved.contains(&name) {
         return Some(format!(
             "label name `{name}` is reserved; choose another name"
         ));

@@ -3,11 +3,14 @@
 
 pub use crate::config::is_enabled;
 pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
-pub use crate::instrument::family::Footprint;
-pub use crate::instrument::guard::{Classify, ClassifyAny, ClassifyResult, Guard, Outcome};
+pub use crate::instrument::future::Instrumented;
+pub use crate::instrument::group::Footprint;
+pub use crate::instrument::guard::{
+    Classify, ClassifyAny, ClassifyResult, ErrorKind, Guard, Outcome,
+};
 pub use crate::label::{LabelBuf, LabelValue};
 pub use crate::metric_opts::MetricOpts;
-pub use crate::metrics_family::{bind_collect, metric_name, CollectFn, FieldMetric, Registrar};
+pub use crate::metrics_family::{metric_name, FieldMetric, Registrar};
 
 /// The product of label cardinalities, `None` if any is unbounded or the
 /// product overflows: the cardinality of a derived `LabelSet`.
@@ -29,7 +32,7 @@ pub const fn cardinality_product(cardinalities: &[Option<usize>]) -> Option<usiz
 
 /// Memory held by every instrumented function's series (for benchmarks).
 pub fn footprint() -> Footprint {
-    crate::instrument::family::footprint()
+    crate::instrument::group::footprint()
 }
 
 /// With the `disabled` feature, keeps label expressions type-checked (and

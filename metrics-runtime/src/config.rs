@@ -89,7 +89,9 @@ impl Builder {
         }
         let mut seen = Vec::new();
         for (name, _) in &self.config.const_labels {
-            if !is_valid_label_name(name) || RESERVED_LABELS.contains(&name.as_str()) {
+            let taken = RESERVED_LABELS.contains(&name.as_str())
+                || ["function", "module"].contains(&name.as_str());
+            if !is_valid_label_name(name) || taken {
                 return Err(invalid("label", name));
             }
             if seen.contains(&name) {

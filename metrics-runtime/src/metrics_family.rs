@@ -276,36 +276,3 @@ impl<G: CollectedGauge> Collector for Collected<G> {
         self.gauge.collect()
     }
 }
-
-/// `fn(&S) -> f64` or `fn() -> f64`: what `#[metric(collect = path)]` names.
-#[doc(hidden)]
-pub trait CollectFn<S, Marker>: Send + Sync + 'static {
-    /// Evaluates it for `state`.
-    fn compute(&self, state: &S) -> f64;
-}
-
-#[doc(hidden)]
-pub struct WithState;
-#[doc(hidden)]
-pub struct WithoutState;
-
-impl<S, F: Fn(&S) -> f64 + Send + Sync + 'static> CollectFn<S, WithState> for F {
-    fn compute(&self, state: &S) -> f64 {
-        self(state)
-    }
-}
-
-impl<S, F: Fn() -> f64 + Send + Sync + 'static> CollectFn<S, WithoutState> for F {
-    fn compute(&self, _state: &S) -> f64 {
-        self()
-    }
-}
-
-/// `compute` bound to `state`, for [`Registrar::collect`].
-#[doc(hidden)]
-pub fn bind_collect<S: Send + Sync + 'static, M>(
-    compute: impl CollectFn<S, M>,
-    state: S,
-) -> impl Fn() -> f64 + Send + Sync + 'static {
-    move || compute.compute(&state)
-}

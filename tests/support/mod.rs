@@ -129,3 +129,34 @@ pub fn require_binary(program: &str, install: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// Fails the test if `promtool check metrics` rejects `text` (skipped, with
+/// a note, where promtool is not installed and `CI` is not `true`).
+pub fn promtool_check(text: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let Some(promtool) = require_binary("promtool", "apt-get install prometheus") else {
+        return;
+    };
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(text.as_bytes())
+        .expect("promtool reads the exposition");
+    let output = child.wait_with_output().expect("promtool finishes");
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics rejected the exposition:\n{}{}\n--- exposition ---\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+}

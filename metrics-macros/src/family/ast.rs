@@ -25,6 +25,8 @@ pub struct MetricField<'a> {
     pub kind: FieldKind,
     pub args: FieldArgs,
     pub doc: Option<String>,
+    /// The type is one of the struct's type parameters, already reported.
+    pub generic: bool,
 }
 
 /// What the field's type says it is.
@@ -68,6 +70,15 @@ impl MetricType {
 
     pub fn is_gauge(self) -> bool {
         matches!(self, MetricType::Gauge | MetricType::IntGauge)
+    }
+
+    /// `counter`, `gauge` or `histogram`, for messages.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            MetricType::Counter | MetricType::IntCounter => "counter",
+            MetricType::Gauge | MetricType::IntGauge => "gauge",
+            MetricType::Histogram => "histogram",
+        }
     }
 
     pub fn is_histogram(self) -> bool {
@@ -174,6 +185,7 @@ impl<'a> FamilyStruct<'a> {
                     kind: FieldKind::of(&field.ty),
                     args: FieldArgs::parse(&field.attrs, errors),
                     doc: doc_comment(&field.attrs),
+                    generic: is_type_parameter(&field.ty, &input.generics),
                 })
             })
             .collect();
@@ -204,4 +216,13 @@ fn doc_comment(attrs: &[Attribute]) -> Option<String> {
         .filter(|line| !line.is_empty())
         .collect();
     (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+/// Whether `ty` is `T` for a type parameter `T` of `generics`.
+fn is_type_parameter(ty: &Type, generics: &syn::Generics) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && generics
+            .type_params()
+            .any(|param| path.path.is_ident(&param.ident))
 }

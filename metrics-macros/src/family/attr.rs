@@ -26,6 +26,11 @@ pub struct FieldArgs {
     pub buckets: Option<(Ident, Buckets)>,
     pub flatten: Option<Ident>,
     pub collect: Option<(Ident, Path)>,
+    /// Every argument's keyword, in the order written.
+    pub keywords: Vec<Ident>,
+    /// Whether an argument could not be read: checks that an argument is
+    /// missing are then left out, as it may be the one misspelt.
+    pub malformed: bool,
 }
 
 const CONTAINER_ARGUMENTS: &str = "`namespace`, `subsystem`, `crate`";
@@ -34,7 +39,7 @@ const FIELD_ARGUMENTS: &str = "`name`, `help`, `labels`, `buckets`, `flatten`, `
 impl ContainerArgs {
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Self {
         let mut args = ContainerArgs::default();
-        for list in attribute_lists(attrs, "metrics", errors) {
+        for list in attribute_lists(attrs, "metrics", errors).0 {
             parse_list(list, errors, |keyword, input, errors| {
                 match keyword.to_string().as_str() {
                     "namespace" => set(&mut args.namespace, keyword, value(input)?, errors),
@@ -51,8 +56,10 @@ impl ContainerArgs {
 impl FieldArgs {
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Self {
         let mut args = FieldArgs::default();
-        for list in attribute_lists(attrs, "metric", errors) {
-            parse_list(list, errors, |keyword, input, errors| {
+        let (lists, mut malformed) = attribute_lists(attrs, "metric", errors);
+        for list in lists {
+            malformed |= !parse_list(list, errors, |keyword, input, errors| {
+                args.keywords.push(keyword.clone());
                 match keyword.to_string().as_str() {
                     "name" => set(&mut args.name, keyword, value(input)?, errors),
                     "help" => set(&mut args.help, keyword, value(input)?, errors),
@@ -78,6 +85,7 @@ impl FieldArgs {
                 }
             });
         }
+        args.malformed = malformed;
         args
     }
 }
@@ -89,13 +97,15 @@ fn unknown(keyword: &Ident, name: &str, expected: &str) -> syn::Error {
     )
 }
 
-/// The token lists of every `#[name(...)]` among `attrs`.
+/// The token lists of every `#[name(...)]` among `attrs`, and whether
+/// any was malformed.
 fn attribute_lists(
     attrs: &[Attribute],
     name: &str,
     errors: &mut Errors,
-) -> Vec<proc_macro2::TokenStream> {
-    attrs
+) -> (Vec<proc_macro2::TokenStream>, bool) {
+    let mut malformed = false;
+    let lists = attrs
         .iter()
         .filter(|attr| attr.path().is_ident(name))
         .filter_map(|attr| match &attr.meta {
@@ -105,30 +115,36 @@ fn attribute_lists(
                     syn::spanned::Spanned::span(other),
                     format!("expected `#[{name}(...)]`"),
                 );
+                malformed = true;
                 None
             }
         })
-        .collect()
+        .collect();
+    (lists, malformed)
 }
 
 /// Reads `key = value, flag, key(...)` one argument at a time, going on
-/// after a bad one so that every mistake is reported.
+/// after a bad one so that every mistake is reported; `false` if there was
+/// one.
 fn parse_list(
     tokens: proc_macro2::TokenStream,
     errors: &mut Errors,
     mut argument: impl FnMut(&Ident, ParseStream, &mut Errors) -> syn::Result<()>,
-) {
+) -> bool {
+    let mut clean = true;
     let parser = |input: ParseStream| {
         while !input.is_empty() {
             let parsed =
                 Ident::parse_any(input).and_then(|keyword| argument(&keyword, input, errors));
             if let Err(err) = parsed {
                 errors.push(err);
+                clean = false;
                 skip_to_next_argument(input);
             }
             if !input.is_empty() {
                 if let Err(err) = input.parse::<Token![,]>() {
                     errors.push(err);
+                    clean = false;
                     skip_to_next_argument(input);
                     let _ = input.parse::<Option<Token![,]>>();
                 }
@@ -138,7 +154,9 @@ fn parse_list(
     };
     if let Err(err) = parser.parse2(tokens) {
         errors.push(err);
+        clean = false;
     }
+    clean
 }
 
 fn parse_label_names(input: ParseStream) -> syn::Result<Vec<Ident>> {

@@ -1,6 +1,6 @@
 //! Code for `#[derive(MetricsFamily)]`; every decision was made in `valid`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
@@ -10,14 +10,62 @@ use crate::family::ast::FamilyStruct;
 use crate::family::valid::{self, MetricSpec, Plan, Role};
 
 /// `#[derive(MetricsFamily)]` on `input`.
-pub fn metrics_family(input: &DeriveInput) -> syn::Result<TokenStream> {
+///
+/// On an error the struct still gets the derive's items, with bodies that
+/// never run, so that the only errors the user sees are the derive's own.
+pub fn metrics_family(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let family = FamilyStruct::from_input(input, &mut errors);
     let plan = family
         .as_ref()
         .map(|family| valid::plan(family, &mut errors));
-    errors.finish()?;
-    Ok(plan.map(|plan| expand(&plan)).unwrap_or_default())
+    match (errors.finish(), plan) {
+        (Ok(()), Some(plan)) => expand(&plan),
+        (result, _) => {
+            let krate = family
+                .and_then(|family| family.args.krate)
+                .unwrap_or_else(|| syn::parse_quote!(::metrics_runtime));
+            let mut tokens = fallback(input, &krate);
+            if let Err(error) = result {
+                tokens.extend(error.into_compile_error());
+            }
+            tokens
+        }
+    }
+}
+
+/// The derive's items with bodies that never run: emitted only next to a
+/// compile error.
+fn fallback(input: &DeriveInput, krate: &syn::Path) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::MetricsFamily for #ident #type_generics #where_clause {
+            fn build(
+                _: &str,
+                _: &mut #krate::__private::Registrar<'_>,
+            ) -> ::core::result::Result<Self, #krate::Error> {
+                ::core::unreachable!()
+            }
+            fn share(&self) -> Self {
+                ::core::unreachable!()
+            }
+        }
+        #[allow(dead_code)]
+        impl #impl_generics #ident #type_generics #where_clause {
+            fn register(
+                _: &#krate::prometheus::Registry,
+            ) -> ::core::result::Result<Self, #krate::Error> {
+                ::core::unreachable!()
+            }
+            fn global() -> &'static Self {
+                ::core::unreachable!()
+            }
+            fn unregistered() -> Self {
+                ::core::unreachable!()
+            }
+        }
+    }
 }
 
 // Input:
@@ -68,15 +116,7 @@ fn expand(plan: &Plan) -> TokenStream {
         quote!(let #local = #creation?;)
     });
     let collections = fields.iter().filter_map(|field| match &field.role {
-        Role::Collected(_, path) => {
-            let field_ident = field.ident;
-            Some(quote_spanned!(path.span()=>
-                registrar.collect(
-                    &this.#field_ident,
-                    #krate::__private::bind_collect(#path, #krate::MetricsFamily::share(&this)),
-                )?;
-            ))
-        }
+        Role::Collected(_, path) => Some(collection(krate, ident, field.ident, path)),
         _ => None,
     });
     let shares = fields.iter().map(|field| {
@@ -131,6 +171,68 @@ fn expand(plan: &Plan) -> TokenStream {
             }
         }
     }
+}
+
+// Input:
+//     #[metric(collect = queue_depth)] queue_depth: Gauge
+// Output:
+//     {
+//         trait CollectFn<M> { fn compute(&self, state: &ShopMetrics) -> f64; }
+//         impl<F: Fn(&ShopMetrics) -> f64> CollectFn<WithState> for F { … }
+//         impl<F: Fn() -> f64> CollectFn<WithoutState> for F { … }
+//         let state = MetricsFamily::share(&this);
+//         registrar.collect(&this.queue_depth, move || CollectFn::compute(&queue_depth, &state))?;
+//     }
+// The trait is the field's own so that a function of the wrong signature
+// is one error, on the path, in the struct's terms.
+fn collection(
+    krate: &syn::Path,
+    ident: &syn::Ident,
+    field: &syn::Ident,
+    path: &syn::Path,
+) -> TokenStream {
+    let message = format!(
+        "`collect = {}` needs a function `fn(&{ident}) -> f64` or `fn() -> f64`",
+        path_text(path)
+    );
+    let label = format!("expected `fn(&{ident}) -> f64` or `fn() -> f64`");
+    let state = syn::Ident::new("__metrics_state", Span::mixed_site());
+    let compute: TokenStream = quote!(CollectFn::compute)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(path.span()));
+            token
+        })
+        .collect();
+    let reference = quote_spanned!(path.span()=> &);
+    quote! {{
+        #[diagnostic::on_unimplemented(message = #message, label = #label)]
+        trait CollectFn<M> {
+            fn compute(&self, state: &#ident) -> f64;
+        }
+        struct __MetricsWithState;
+        struct __MetricsWithoutState;
+        impl<F: ::core::ops::Fn(&#ident) -> f64> CollectFn<__MetricsWithState> for F {
+            fn compute(&self, state: &#ident) -> f64 {
+                self(state)
+            }
+        }
+        impl<F: ::core::ops::Fn() -> f64> CollectFn<__MetricsWithoutState> for F {
+            fn compute(&self, _: &#ident) -> f64 {
+                self()
+            }
+        }
+        let #state = #krate::MetricsFamily::share(&this);
+        registrar.collect(
+            &this.#field,
+            move || #compute(#reference #path, &#state),
+        )?;
+    }}
+}
+
+/// `path` as written, without the spaces `to_string` puts around `::`.
+fn path_text(path: &syn::Path) -> String {
+    quote!(#path).to_string().replace(' ', "")
 }
 
 fn spec_tokens(spec: &MetricSpec) -> (&str, &str, &[String], TokenStream) {

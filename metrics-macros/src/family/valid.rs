@@ -6,7 +6,7 @@ use syn::{Ident, LitStr, Path, Type, Visibility};
 use crate::args::checked_buckets;
 use crate::errors::Errors;
 use crate::family::ast::{FamilyStruct, FieldKind, MetricField};
-use crate::names::{is_metric_name, label_name_problem};
+use crate::names::{is_metric_name, label_name_problem, PROMETHEUS_RESERVED};
 
 /// Everything expansion needs, decided and checked.
 pub struct Plan<'a> {
@@ -60,7 +60,7 @@ pub fn plan<'a>(family: &FamilyStruct<'a>, errors: &mut Errors) -> Plan<'a> {
                     errors.at(
                         name_span(field),
                         format!(
-                            "metric `{}` is declared twice: also by field `{first}`",
+                            "duplicate metric name `{}`: field `{first}` has it already; set another `#[metric(name = \"…\")]`",
                             spec.name
                         ),
                     );
@@ -100,21 +100,16 @@ fn checked_prefix_part(part: &LitStr, errors: &mut Errors) -> String {
 
 fn role(field: &MetricField, errors: &mut Errors) -> Role {
     let args = &field.args;
-    if let Some(flatten) = &args.flatten {
-        let others = [
-            args.name.as_ref().map(|n| n.span()),
-            args.help.as_ref().map(|h| h.span()),
-            args.labels.as_ref().map(|(k, _)| k.span()),
-            args.buckets.as_ref().map(|(k, _)| k.span()),
-            args.collect.as_ref().map(|(k, _)| k.span()),
-        ];
-        if let Some(span) = others.into_iter().flatten().next() {
-            errors.at(span, "a `flatten` field takes no other argument: its metrics are named by its own struct");
+    if args.flatten.is_some() {
+        for keyword in args.keywords.iter().filter(|keyword| *keyword != "flatten") {
+            errors.at(
+                keyword.span(),
+                format!("`{keyword}` does not go with `flatten`: the metrics of a flattened struct are named and described by that struct"),
+            );
         }
-        let _ = flatten;
         return Role::Flatten;
     }
-    if field.kind == FieldKind::Other {
+    if field.kind == FieldKind::Other && !field.generic {
         errors.at(
             field.ty.span(),
             "unsupported metric type; expected a `prometheus` metric (`Counter`, `IntCounter`, `Gauge`, `IntGauge`, `Histogram` or their `…Vec`), a `Family<L, M>`, or a nested `MetricsFamily` with `#[metric(flatten)]`",
@@ -163,11 +158,12 @@ fn metric_name(field: &MetricField, errors: &mut Errors) -> String {
             span,
             format!("counter `{name}` should end in `_total` (Prometheus naming); rename it `{name}_total`, or set `#[metric(name = \"{name}_total\")]`"),
         );
-    } else if !metric.is_counter() && name.ends_with("_total") {
+    } else if let Some(base) = name.strip_suffix("_total").filter(|_| !metric.is_counter()) {
         errors.at(
             span,
             format!(
-                "`{name}` ends in `_total` but is not a counter; only counters end in `_total`"
+                "{} `{name}` ends in `_total`, which Prometheus keeps for counters; rename it `{base}`, or set `#[metric(name = \"{base}\")]`",
+                metric.kind_name()
             ),
         );
     }
@@ -190,6 +186,7 @@ fn help(field: &MetricField, errors: &mut Errors) -> String {
         }
         (Some(help), _) => help.value(),
         (None, Some(doc)) => doc.clone(),
+        (None, None) if field.args.malformed => String::new(),
         (None, None) => {
             errors.at(
                 field.ident.span(),
@@ -205,6 +202,7 @@ fn help(field: &MetricField, errors: &mut Errors) -> String {
 
 fn labels(field: &MetricField, errors: &mut Errors) -> Vec<String> {
     match (&field.args.labels, field.kind) {
+        (None, FieldKind::Vector(_)) if field.args.malformed => Vec::new(),
         (None, FieldKind::Vector(_)) => {
             errors.at(
                 field.ty.span(),
@@ -235,7 +233,7 @@ fn checked_labels(names: &[Ident], errors: &mut Errors) -> Vec<String> {
     let mut seen = Vec::new();
     for ident in names {
         let name = ident.to_string().trim_start_matches("r#").to_owned();
-        if let Some(problem) = label_name_problem(&name) {
+        if let Some(problem) = label_name_problem(&name, PROMETHEUS_RESERVED) {
             errors.at(ident.span(), problem);
         } else if seen.contains(&name) {
             errors.at(ident.span(), format!("duplicate label `{name}`"));

@@ -1,6 +1,6 @@
 //! The item under `#[instrumented]` as the macro sees it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
@@ -244,5 +244,93 @@ pub fn self_type_name(block: &ItemImpl) -> Option<String> {
     match ty {
         Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
+    }
+}
+
+/// What the body evaluates to: the return type, or for an `#[async_trait]`
+/// method the output of its boxed future. `None` for `()`.
+pub fn value_type<'a>(sig: &'a Signature, block: &Block) -> Option<&'a Type> {
+    match BodyKind::of(sig, block) {
+        BodyKind::AsyncTrait { .. } => future_output(sig),
+        BodyKind::Sync | BodyKind::Async => match &sig.output {
+            ReturnType::Type(_, ty) => Some(ty),
+            ReturnType::Default => None,
+        },
+    }
+}
+
+/// Where `error_kind` finds the error type in a value type.
+pub enum ErrorSource<'a> {
+    /// `Result<T, E>` as written: `E`.
+    Written(&'a Type),
+    /// A path that may name a `Result` (`io::Result<T>`, an alias): the
+    /// compiler decides.
+    Path(&'a Type),
+    /// A type that is no `Result`: a primitive, a tuple, `impl Trait`, …
+    NotResult(&'a Type),
+}
+
+impl<'a> ErrorSource<'a> {
+    pub fn of(ty: &'a Type) -> Self {
+        match ty {
+            Type::Paren(inner) => ErrorSource::of(&inner.elem),
+            Type::Group(inner) => ErrorSource::of(&inner.elem),
+            Type::Path(path) if path.qself.is_none() => {
+                let Some(last) = path.path.segments.last() else {
+                    return ErrorSource::Path(ty);
+                };
+                let never_result = if last.arguments.is_none() {
+                    PRIMITIVES
+                } else {
+                    STD_GENERICS
+                };
+                if path.path.segments.len() == 1
+                    && never_result.iter().any(|name| last.ident == name)
+                {
+                    return ErrorSource::NotResult(ty);
+                }
+                match &last.arguments {
+                    PathArguments::AngleBracketed(args) if last.ident == "Result" => {
+                        let types: Vec<&Type> = args
+                            .args
+                            .iter()
+                            .filter_map(|arg| match arg {
+                                GenericArgument::Type(ty) => Some(ty),
+                                _ => None,
+                            })
+                            .collect();
+                        match types[..] {
+                            [_, error] => ErrorSource::Written(error),
+                            _ => ErrorSource::Path(ty),
+                        }
+                    }
+                    _ => ErrorSource::Path(ty),
+                }
+            }
+            Type::Path(_) | Type::Macro(_) | Type::Verbatim(_) => ErrorSource::Path(ty),
+            _ => ErrorSource::NotResult(ty),
+        }
+    }
+}
+
+/// Names no one aliases to a `Result`: without generic arguments, and with.
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "str", "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
+    "u32", "u64", "u128", "usize", "String",
+];
+const STD_GENERICS: &[&str] = &["Option", "Vec", "Box"];
+
+/// Where a type is best pointed at: the name in a path (`Error` in
+/// `io::Error`, `Box` in `Box<dyn Error>`), else its first token.
+pub fn name_span(ty: &Type) -> Span {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| ty.span(), |segment| segment.ident.span()),
+        Type::Paren(inner) => name_span(&inner.elem),
+        Type::Group(inner) => name_span(&inner.elem),
+        _ => ty.span(),
     }
 }

@@ -23,6 +23,7 @@ pub struct Args {
     pub help: Option<LitStr>,
     pub krate: Option<Path>,
     pub skip: Option<Ident>,
+    pub error_kind: Option<Ident>,
 }
 
 /// `labels(...)`: what it lists.
@@ -57,7 +58,7 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `help`, `crate`, `skip`";
+                         `in_flight`, `duration`, `error_kind`, `help`, `crate`, `skip`";
 
 impl Args {
     /// Parses the arguments, collecting an error for each bad one.
@@ -92,17 +93,24 @@ impl Args {
             "namespace" => set(&mut self.namespace, &keyword, value(input)?, errors),
             "labels" => set(&mut self.labels, &keyword, parse_labels(input)?, errors),
             "buckets" => set(&mut self.buckets, &keyword, parse_buckets(input)?, errors),
-            "ok_if" => set(&mut self.ok_if, &keyword, predicate(&keyword, input)?, errors),
-            "error_if" => set(&mut self.error_if, &keyword, predicate(&keyword, input)?, errors),
+            "ok_if" => set(
+                &mut self.ok_if,
+                &keyword,
+                predicate(&keyword, input)?,
+                errors,
+            ),
+            "error_if" => set(
+                &mut self.error_if,
+                &keyword,
+                predicate(&keyword, input)?,
+                errors,
+            ),
             "in_flight" => set(&mut self.in_flight, &keyword, value(input)?, errors),
             "duration" => set(&mut self.duration, &keyword, value(input)?, errors),
             "help" => set(&mut self.help, &keyword, value(input)?, errors),
             "crate" => set(&mut self.krate, &keyword, value(input)?, errors),
             "skip" => set(&mut self.skip, &keyword, keyword.clone(), errors),
-            "error_kind" => Err(syn::Error::new(
-                keyword.span(),
-                "`error_kind` is not supported yet; count errors by kind with a derived `MetricsFamily`",
-            )),
+            "error_kind" => set(&mut self.error_kind, &keyword, keyword.clone(), errors),
             other => Err(syn::Error::new(
                 keyword.span(),
                 format!("unknown argument `{other}`; expected one of {ARGUMENTS}"),
@@ -134,6 +142,7 @@ impl Args {
             help: pick(&overrides.help, &self.help),
             krate: pick(&overrides.krate, &self.krate),
             skip: overrides.skip.clone(),
+            error_kind: pick(&overrides.error_kind, &self.error_kind),
         }
     }
 }

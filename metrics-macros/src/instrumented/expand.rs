@@ -1,13 +1,14 @@
 //! Code generation for `#[instrumented]`; every decision was made in `valid`.
 
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Block, Expr, ExprAsync, ImplItem, ItemFn, ItemImpl, Meta, Signature, Stmt, Type};
 
 use crate::errors::Errors;
 use crate::instrumented::ast::{self, Annotated, BodyKind};
 use crate::instrumented::attr::Args;
+use crate::instrumented::callsite::{enter, label_call, located, statics};
 use crate::instrumented::valid::{self, Context, OutcomeRule, Plan, PlannedValue};
 
 /// `#[instrumented(args)] item`.
@@ -37,7 +38,7 @@ fn instrument_fn(
         self_type: None,
         in_instrumented_impl: false,
     };
-    let plan = valid::plan(args, &function.sig, &context, &mut errors);
+    let plan = valid::plan(args, &function.sig, &function.block, &context, &mut errors);
     errors.finish()?;
     *function.block = instrument_body(&plan, &function.sig, &function.block);
     Ok(function.into_token_stream())
@@ -70,7 +71,7 @@ fn instrument_impl(
         if args.skip.is_some() {
             continue;
         }
-        let plan = valid::plan(&args, &method.sig, &context, &mut errors);
+        let plan = valid::plan(&args, &method.sig, &method.block, &context, &mut errors);
         method.block = instrument_body(&plan, &method.sig, &method.block);
     }
     errors.finish()?;
@@ -141,10 +142,10 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
     let Hidden { guard, ret, .. } = Hidden::new();
     let statics = statics(plan, sig);
     let enter = enter(plan);
-    let outcome = outcome(plan, &ret);
+    let finish = finish(plan, &guard, &ret);
     let return_type = ast::inferable_return_type(sig);
     let closure = quote!(move || -> #return_type #block);
-    let unmeasured = unmeasured(plan, block);
+    let unmeasured = unmeasured(plan, &statements(block), Some(&return_type));
     quote! {{
         #krate::__private::select!(
             enabled {
@@ -152,7 +153,7 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
                 let #guard = #enter;
                 let #ret = #krate::__private::call_once(#closure);
                 #[allow(unreachable_code)]
-                #guard.finish(#outcome);
+                #finish
                 #[allow(unreachable_code)]
                 #ret
             }
@@ -167,10 +168,10 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
 //     async fn f(tool: &str) -> Result<T, E> {
 //         static SITE: CallSite = …;
 //         let guard = SITE.enter(&[label(&tool, …)]);
-//         let ret = async move {
+//         let (ret, guard) = Instrumented::new(guard, async move {
 //             let body: Result<T, E> = { body };
 //             body
-//         }.await;
+//         }).await;
 //         let ret: Result<T, E> = ret;
 //         guard.finish(outcome(&ret));
 //         ret
@@ -182,7 +183,7 @@ fn async_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
     // `ret` is annotated too: after a type error in the body its type would
     // stay unknown, and classifying it would add a second, confusing error.
     let measured = measured_future(plan, sig, &future, Some(&return_type));
-    let unmeasured = unmeasured(plan, block);
+    let unmeasured = unmeasured(plan, &statements(block), Some(&return_type));
     quote! {{
         #krate::__private::select!(
             enabled { #measured }
@@ -203,7 +204,7 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
     let krate = &plan.krate;
     let output = ast::future_output(sig).cloned();
     let measured = measured_future(plan, sig, &future.to_token_stream(), output.as_ref());
-    let unmeasured = unmeasured(plan, future);
+    let unmeasured = unmeasured(plan, future, output.as_ref());
     let replacement: Expr = syn::parse_quote! {
         #krate::__private::select!(
             enabled { async move { #measured } }
@@ -220,20 +221,30 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
 }
 
 /// The body as written, for the `disabled` feature, behind a closure that is
-/// never called: label expressions stay type-checked, and their variables
-/// and the `ok_if`/`error_if` function used, at no cost.
-fn unmeasured(plan: &Plan, body: &impl ToTokens) -> TokenStream {
+/// never called: label expressions and the error type of `error_kind` stay
+/// type-checked, and their variables and the `ok_if`/`error_if` function
+/// used, at no cost.
+fn unmeasured(plan: &Plan, body: &impl ToTokens, return_type: Option<&Type>) -> TokenStream {
     let krate = &plan.krate;
     let checks = plan.labels.iter().filter_map(|label| match &label.value {
         PlannedValue::Param(param) => {
-            let call = label_call(krate, param.span(), quote!(check_label));
+            let call = label_call(krate, param.span(), quote!(LabelValue::label_index));
             Some(quote_spanned!(param.span()=> #call(&#param);))
         }
         PlannedValue::Expr(expr) => {
-            let call = label_call(krate, expr.span(), quote!(check_label));
+            let call = label_call(krate, expr.span(), quote!(LabelValue::label_index));
             Some(quote_spanned!(expr.span()=> #call(&(#expr));))
         }
         _ => None,
+    });
+    let error_kind = plan.error_kind.zip(return_type).map(|(span, ty)| {
+        let error = syn::Ident::new("__metrics_error", span);
+        let call = located(quote!(#krate::__private::ErrorKind::error_kind), span);
+        quote! {
+            let _ = |#error: &#ty| {
+                #call(#error, &mut #krate::__private::LabelBuf::new());
+            };
+        }
     });
     let deciders = match &plan.outcome {
         OutcomeRule::OkIf(path) | OutcomeRule::ErrorIf(path) => Some(quote!(let _ = #path;)),
@@ -241,8 +252,16 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens) -> TokenStream {
     };
     quote! {
         let _ = || { #(#checks)* #deciders };
+        #error_kind
         #body
     }
+}
+
+/// The statements of `block` without its braces: a block as the last
+/// expression of another trips `unused_braces` in the user's code.
+fn statements(block: &Block) -> TokenStream {
+    let statements = &block.stmts;
+    quote!(#(#statements)*)
 }
 
 /// `async move { let body: Ret = { … }; body }`, so that type errors in the
@@ -268,150 +287,43 @@ fn measured_future(
     future: &TokenStream,
     output: Option<&Type>,
 ) -> TokenStream {
+    let krate = &plan.krate;
     let Hidden { guard, ret, .. } = Hidden::new();
     let statics = statics(plan, sig);
     let enter = enter(plan);
-    let outcome = outcome(plan, &ret);
+    let finish = finish(plan, &guard, &ret);
     let annotation = output.map(|ty| quote!(let #ret: #ty = #ret;));
     quote! {
         #statics
         let #guard = #enter;
-        let #ret = #future.await;
+        let (#ret, #guard) = #krate::__private::Instrumented::new(#guard, #future).await;
         #annotation
         #[allow(unreachable_code)]
-        #guard.finish(#outcome);
+        #finish
         #[allow(unreachable_code)]
         #ret
     }
 }
 
-fn site_ident() -> syn::Ident {
-    format_ident!("__METRICS_SITE")
-}
-
-fn method_ident() -> syn::Ident {
-    format_ident!("__METRICS_METHOD")
-}
-
-/// The `static`s behind a call site: its descriptor, the site, and for a
-/// method named from `Self`, the cached name.
-fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
+/// `guard.finish(outcome);`, with the error's kind under `error_kind`.
+fn finish(plan: &Plan, guard: &syn::Ident, ret: &syn::Ident) -> TokenStream {
     let krate = &plan.krate;
-    let site = site_ident();
-    let Plan {
-        metric_name,
-        help,
-        function,
-        duration,
-        in_flight,
-        ..
-    } = plan;
-    let label_names = plan.labels.iter().map(|label| &label.name);
-    let buckets = match &plan.buckets {
-        Some(bounds) => {
-            let bounds = bounds.iter().map(|bound| Literal::f64_suffixed(*bound));
-            quote!(::core::option::Option::Some(&[#(#bounds),*]))
+    let outcome = outcome(plan, ret);
+    match plan.error_kind {
+        // The error is read through a local at `E`'s own span, so that an
+        // `E` that is no label value is reported there, as a label is.
+        Some(span) => {
+            let buffer = syn::Ident::new("__metrics_kind", Span::mixed_site());
+            let error = syn::Ident::new("__metrics_error", span);
+            let call = located(quote!(#krate::__private::ErrorKind::error_kind), span);
+            quote! {{
+                let mut #buffer = #krate::__private::LabelBuf::new();
+                let #error = &#ret;
+                #guard.finish_with_kind(#outcome, #call(#error, &mut #buffer));
+            }}
         }
-        None => quote!(::core::option::Option::None),
-    };
-    let line = quote_spanned!(sig.ident.span()=> ::core::line!());
-    let method = plan.labels.iter().find_map(|label| match &label.value {
-        PlannedValue::MethodOfSelf(name) => {
-            let ident = method_ident();
-            Some(quote! {
-                static #ident: #krate::__private::MethodName = #krate::__private::MethodName::new(#name);
-            })
-        }
-        _ => None,
-    });
-    quote! {
-        static __METRICS_DESCRIPTOR: #krate::__private::Descriptor = #krate::__private::Descriptor {
-            name: #metric_name,
-            help: #help,
-            labels: &[#(#label_names),*],
-            buckets: #buckets,
-            duration: #duration,
-            in_flight: #in_flight,
-            function: #function,
-            module: ::core::module_path!(),
-            file: ::core::file!(),
-            line: #line,
-        };
-        static #site: #krate::__private::CallSite = #krate::__private::CallSite::new(&__METRICS_DESCRIPTOR);
-        #method
+        None => quote!(#guard.finish(#outcome);),
     }
-}
-
-/// The guard of this call: with every label static, the series is resolved
-/// once; otherwise it is looked up from the values computed here.
-fn enter(plan: &Plan) -> TokenStream {
-    let krate = &plan.krate;
-    let site = site_ident();
-    let all_static = plan.labels.iter().all(|label| label.value.is_static());
-    let mut buffers = Vec::new();
-    let values: Vec<TokenStream> = plan
-        .labels
-        .iter()
-        .map(|label| label_value(plan, &label.value, &mut buffers))
-        .collect();
-    let enter = if all_static {
-        quote!(#site.enter_static(|| [#(#values),*]))
-    } else {
-        quote! {{
-            #(let mut #buffers = #krate::__private::LabelBuf::new();)*
-            #site.enter(&[#(#values),*])
-        }}
-    };
-    quote! {
-        if #krate::__private::is_enabled() {
-            #enter
-        } else {
-            #krate::__private::Guard::DISABLED
-        }
-    }
-}
-
-fn label_value(plan: &Plan, value: &PlannedValue, buffers: &mut Vec<syn::Ident>) -> TokenStream {
-    let krate = &plan.krate;
-    let mut buffer = || {
-        let ident = syn::Ident::new(
-            &format!("__metrics_label_{}", buffers.len()),
-            Span::mixed_site(),
-        );
-        buffers.push(ident.clone());
-        ident
-    };
-    match value {
-        PlannedValue::Literal(text) => quote!(#text),
-        PlannedValue::Module => quote!(::core::module_path!()),
-        PlannedValue::MethodOfSelf(_) => {
-            let method = method_ident();
-            quote!(#method.label(#krate::__private::type_name_of::<Self>()))
-        }
-        PlannedValue::Param(param) => {
-            let call = label_call(krate, param.span(), quote!(LabelValue::label_value));
-            let buffer = buffer();
-            quote_spanned!(param.span()=> #call(&#param, &mut #buffer))
-        }
-        PlannedValue::Expr(expr) => {
-            let call = label_call(krate, expr.span(), quote!(LabelValue::label_value));
-            let buffer = buffer();
-            quote_spanned!(expr.span()=> #call(&(#expr), &mut #buffer))
-        }
-    }
-}
-
-/// `function` of `__private` (`LabelValue::label_value`), located at the label: a type that does not
-/// implement `LabelValue` is then reported on the label alone, not on the
-/// whole attribute, and not inside the runtime crate.
-fn label_call(krate: &syn::Path, span: Span, function: TokenStream) -> TokenStream {
-    quote!(#krate::__private::#function)
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(token.span().located_at(span));
-            token
-        })
-        .collect()
 }
 
 fn outcome(plan: &Plan, ret: &syn::Ident) -> TokenStream {

@@ -1,13 +1,14 @@
 //! Checks that need more than one argument, and the resolved [`Plan`] that
 //! expansion follows.
 
-use syn::{Expr, Ident, LitStr, Path, Signature};
+use proc_macro2::Span;
+use syn::{Block, Expr, Ident, LitStr, Path, Signature};
 
 use crate::args::checked_buckets;
 use crate::errors::Errors;
-use crate::instrumented::ast;
+use crate::instrumented::ast::{self, ErrorSource};
 use crate::instrumented::attr::{Args, LabelValue};
-use crate::names::{is_metric_name, label_name_problem};
+use crate::names::{is_metric_name, label_name_problem, INSTRUMENTED_RESERVED};
 
 const DEFAULT_NAME: &str = "function_calls";
 
@@ -20,6 +21,10 @@ pub struct Plan {
     pub buckets: Option<Vec<f64>>,
     pub duration: bool,
     pub in_flight: bool,
+    /// `error_kind`: the span of the error type `E` (or of the return type
+    /// when `E` cannot be read from it), where an `E` that is no label
+    /// value is reported.
+    pub error_kind: Option<Span>,
     pub outcome: OutcomeRule,
     pub function: String,
 }
@@ -69,7 +74,13 @@ pub struct Context<'a> {
 
 /// Checks `args` against `sig` and resolves them into a [`Plan`]. Errors
 /// come in the order the arguments are usually written, the item's last.
-pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors) -> Plan {
+pub fn plan(
+    args: &Args,
+    sig: &Signature,
+    block: &Block,
+    context: &Context,
+    errors: &mut Errors,
+) -> Plan {
     let function = sig.ident.to_string();
     let default_name = args.name.is_none();
     let base = args
@@ -108,6 +119,10 @@ pub fn plan(args: &Args, sig: &Signature, context: &Context, errors: &mut Errors
             .map(|buckets| checked_buckets(buckets, errors)),
         duration: args.duration.as_ref().is_none_or(|flag| flag.value),
         in_flight: args.in_flight.as_ref().is_none_or(|flag| flag.value),
+        error_kind: args
+            .error_kind
+            .as_ref()
+            .and_then(|keyword| error_kind(keyword, sig, block, errors)),
         outcome: outcome_rule(args, sig, errors),
         function,
     };
@@ -156,7 +171,7 @@ fn declared_labels(
     for label in &labels.list {
         let name = label.name.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-        if let Some(problem) = label_name_problem(&name) {
+        if let Some(problem) = label_name_problem(&name, INSTRUMENTED_RESERVED) {
             errors.at(label.name.span(), problem);
         } else if implicit.iter().any(|label| label.name == name) {
             errors.at(
@@ -246,5 +261,35 @@ fn outcome_rule(args: &Args, sig: &Signature, errors: &mut Errors) -> OutcomeRul
         (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.path.clone()),
         (None, None) if ast::returns_impl_trait(sig) => OutcomeRule::AlwaysOk,
         (None, None) => OutcomeRule::ByType,
+    }
+}
+
+/// Where `error_kind` reports an error type that is no label value; an
+/// error now if the function cannot return a `Result` at all.
+fn error_kind(
+    keyword: &Ident,
+    sig: &Signature,
+    block: &Block,
+    errors: &mut Errors,
+) -> Option<Span> {
+    let needs = "`error_kind` needs a function returning `Result<T, E>` where `E: LabelValue`";
+    let Some(ty) = ast::value_type(sig, block) else {
+        errors.at(
+            keyword.span(),
+            format!("{needs}; `{}` returns `()`", sig.ident),
+        );
+        return None;
+    };
+    match ErrorSource::of(ty) {
+        ErrorSource::Written(error) => Some(ast::name_span(error)),
+        ErrorSource::Path(ty) => Some(ast::name_span(ty)),
+        ErrorSource::NotResult(ty) => {
+            let written = quote::ToTokens::to_token_stream(ty).to_string();
+            errors.at(
+                syn::spanned::Spanned::span(ty),
+                format!("{needs}, not `{written}`"),
+            );
+            None
+        }
     }
 }

@@ -1,12 +1,14 @@
 //! The enum or struct under a label derive, checked.
 
+use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{
     Attribute, Data, DeriveInput, Expr, ExprLit, Fields, Generics, Ident, Lit, Meta, Path, Type,
 };
 
+use crate::args::set;
 use crate::errors::Errors;
-use crate::names::label_name_problem;
+use crate::names::{label_name_problem, PROMETHEUS_RESERVED};
 
 /// A field-less enum under `#[derive(LabelValue)]`.
 pub struct LabelEnum<'a> {
@@ -44,13 +46,13 @@ impl<'a> LabelEnum<'a> {
                     ),
                 );
             }
-            let label = explicit_label(&variant.attrs, errors)
-                .unwrap_or_else(|| snake_case(&variant.ident.to_string()));
+            let (label, span) = explicit_label(&variant.attrs, errors)
+                .unwrap_or_else(|| (snake_case(&variant.ident.to_string()), variant.ident.span()));
             if let Some((other, _)) = variants.iter().find(|(_, existing)| *existing == label) {
                 errors.at(
-                    variant.ident.span(),
+                    span,
                     format!(
-                        "variant `{}` has the same label `{label}` as `{other}`",
+                        "variant `{}` has the same label `{label}` as `{other}`; give one of them another `#[label = \"…\"]`",
                         variant.ident
                     ),
                 );
@@ -91,7 +93,7 @@ impl<'a> LabelStruct<'a> {
         for field in &named.named {
             let Some(ident) = &field.ident else { continue };
             let name = ident.to_string().trim_start_matches("r#").to_owned();
-            if let Some(problem) = label_name_problem(&name) {
+            if let Some(problem) = label_name_problem(&name, PROMETHEUS_RESERVED) {
                 errors.at(ident.span(), problem);
             }
             fields.push((ident, name, &field.ty));
@@ -114,9 +116,16 @@ pub fn keyword_span(input: &DeriveInput) -> proc_macro2::Span {
     }
 }
 
-/// `#[label = "…"]` on a variant.
-fn explicit_label(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
-    let attr = attrs.iter().find(|attr| attr.path().is_ident("label"))?;
+/// `#[label = "…"]` on a variant: the text, and where it is written.
+fn explicit_label(attrs: &[Attribute], errors: &mut Errors) -> Option<(String, Span)> {
+    let mut labels = attrs.iter().filter(|attr| attr.path().is_ident("label"));
+    let attr = labels.next()?;
+    for duplicate in labels {
+        errors.at(
+            duplicate.path().span(),
+            "duplicate `#[label = \"…\"]`: a variant has one label value",
+        );
+    }
     match &attr.meta {
         Meta::NameValue(meta) => match &meta.value {
             Expr::Lit(ExprLit {
@@ -126,10 +135,16 @@ fn explicit_label(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
                 if text.value().is_empty() {
                     errors.at(text.span(), "a label value cannot be empty");
                 }
-                Some(text.value())
+                Some((text.value(), text.span()))
             }
             other => {
-                errors.at(other.span(), "expected a string: `#[label = \"…\"]`");
+                errors.at(
+                    other.span(),
+                    format!(
+                        "expected a string: `#[label = \"…\"]`, not `{}`",
+                        quote::ToTokens::to_token_stream(other)
+                    ),
+                );
                 None
             }
         },
@@ -146,8 +161,9 @@ pub fn crate_path(attrs: &[Attribute], errors: &mut Errors) -> Path {
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("metrics")) {
         let parsed = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
-                krate = Some(meta.value()?.parse::<Path>()?);
-                Ok(())
+                let keyword = Ident::new("crate", meta.path.span());
+                let path = meta.value()?.parse::<Path>()?;
+                set(&mut krate, &keyword, path, errors)
             } else {
                 Err(meta.error(format!(
                     "unknown argument `{}`; a label derive takes only `crate`",

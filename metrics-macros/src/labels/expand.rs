@@ -5,22 +5,75 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::errors::Errors;
-use crate::labels::ast::{LabelEnum, LabelStruct};
+use crate::labels::ast::{crate_path, LabelEnum, LabelStruct};
 
 /// `#[derive(LabelValue)]` on `input`.
-pub fn derive_label_value(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+///
+/// On an error the type still implements `LabelValue`, with bodies that
+/// never run, so that its uses as a label add no errors of their own.
+pub fn derive_label_value(input: &syn::DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let item = LabelEnum::from_input(input, &mut errors);
-    errors.finish()?;
-    Ok(item.map(|item| label_value(&item)).unwrap_or_default())
+    match (errors.finish(), item) {
+        (Ok(()), Some(item)) => label_value(&item),
+        (result, _) => with_errors(label_value_fallback(input), result),
+    }
 }
 
-/// `#[derive(LabelSet)]` on `input`.
-pub fn derive_label_set(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+/// `#[derive(LabelSet)]` on `input`; on an error, as for `LabelValue`.
+pub fn derive_label_set(input: &syn::DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let item = LabelStruct::from_input(input, &mut errors);
-    errors.finish()?;
-    Ok(item.map(|item| label_set(&item)).unwrap_or_default())
+    match (errors.finish(), item) {
+        (Ok(()), Some(item)) => label_set(&item),
+        (result, _) => with_errors(label_set_fallback(input), result),
+    }
+}
+
+fn with_errors(mut tokens: TokenStream, result: syn::Result<()>) -> TokenStream {
+    if let Err(error) = result {
+        tokens.extend(error.into_compile_error());
+    }
+    tokens
+}
+
+fn label_value_fallback(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let krate = crate_path(&input.attrs, &mut Errors::default());
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::LabelValue for #ident #type_generics #where_clause {
+            fn label_value<'__metrics_a>(
+                &'__metrics_a self,
+                _: &'__metrics_a mut #krate::LabelBuf,
+            ) -> &'__metrics_a str {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
+
+fn label_set_fallback(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let krate = crate_path(&input.attrs, &mut Errors::default());
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::LabelSet for #ident #type_generics #where_clause {
+            const NAMES: &'static [&'static str] = &[];
+            const CARDINALITY: ::core::option::Option<usize> = ::core::option::Option::None;
+
+            fn with_values<__MetricsR>(
+                &self,
+                _: impl ::core::ops::FnOnce(&[&str]) -> __MetricsR,
+            ) -> __MetricsR {
+                ::core::unreachable!()
+            }
+
+            fn index(&self) -> usize {
+                ::core::unreachable!()
+            }
+        }
+    }
 }
 
 // Input:

@@ -3,9 +3,12 @@
 
 use std::sync::OnceLock;
 
-use super::family::{family_for, FunctionFamily};
+use super::family::FunctionFamily;
+use super::group::family_for;
 use super::guard::Guard;
 use super::series::Series;
+use super::table::LabelValues;
+use crate::LabelValue;
 
 /// What `#[instrumented]` knows about a function at compile time.
 #[derive(Debug)]
@@ -23,6 +26,8 @@ pub struct Descriptor {
     pub duration: bool,
     /// Whether `N_in_flight` is kept.
     pub in_flight: bool,
+    /// Whether `N_errors_total{kind}` is kept (`error_kind`).
+    pub error_kind: bool,
     /// The Rust function name.
     pub function: &'static str,
     /// `module_path!()` of the function.
@@ -39,7 +44,21 @@ pub struct CallSite {
     descriptor: &'static Descriptor,
     family: OnceLock<&'static FunctionFamily>,
     static_series: OnceLock<&'static Series>,
+    indexed: OnceLock<IndexedSeries>,
 }
+
+/// The series of a call site whose one argument label has a fixed
+/// cardinality (a derived enum), by the label's index: no hashing.
+#[derive(Debug)]
+struct IndexedSeries {
+    /// `type_name` of the label's type: in a generic function one call site
+    /// serves several types, and only the first is indexed.
+    label_type: &'static str,
+    series: Box<[OnceLock<&'static Series>]>,
+}
+
+/// Above this many values a fixed-cardinality label is hashed instead.
+const MAX_INDEXED: usize = 1024;
 
 impl CallSite {
     /// A call site that registers its families on first use.
@@ -48,6 +67,7 @@ impl CallSite {
             descriptor,
             family: OnceLock::new(),
             static_series: OnceLock::new(),
+            indexed: OnceLock::new(),
         }
     }
 
@@ -62,7 +82,7 @@ impl CallSite {
             Some(series) => series,
             None => self
                 .static_series
-                .get_or_init(|| self.family().series(&values())),
+                .get_or_init(|| self.family().series(LabelValues::All(&values()))),
         };
         Guard::start(series)
     }
@@ -71,7 +91,62 @@ impl CallSite {
     /// label.
     #[inline]
     pub fn enter(&'static self, values: &[&str]) -> Guard {
-        Guard::start(self.family().series(values))
+        Guard::start(self.family().series(LabelValues::All(values)))
+    }
+
+    /// Starts a call whose one argument label is `value`, at `position`
+    /// among the call site's static `template` values. A fixed-cardinality
+    /// type (derived enum) finds its series by index, without hashing.
+    #[inline]
+    pub fn enter_keyed<T: LabelValue + ?Sized>(
+        &'static self,
+        value: &T,
+        position: usize,
+        template: &[&str],
+    ) -> Guard {
+        if let Some(cardinality) = T::CARDINALITY.filter(|&n| n <= MAX_INDEXED) {
+            if let Some(slot) = self.indexed_slot(value, cardinality) {
+                let series = match slot.get() {
+                    Some(series) => series,
+                    None => slot.get_or_init(|| self.keyed_series(value, position, template)),
+                };
+                return Guard::start(series);
+            }
+        }
+        Guard::start(self.keyed_series(value, position, template))
+    }
+
+    #[inline]
+    fn indexed_slot<T: LabelValue + ?Sized>(
+        &'static self,
+        value: &T,
+        cardinality: usize,
+    ) -> Option<&'static OnceLock<&'static Series>> {
+        let label_type = std::any::type_name::<T>();
+        let indexed = self.indexed.get_or_init(|| IndexedSeries {
+            label_type,
+            series: (0..cardinality).map(|_| OnceLock::new()).collect(),
+        });
+        if !std::ptr::eq(indexed.label_type, label_type) {
+            return None;
+        }
+        indexed.series.get(value.label_index())
+    }
+
+    #[inline]
+    fn keyed_series<T: LabelValue + ?Sized>(
+        &'static self,
+        value: &T,
+        position: usize,
+        template: &[&str],
+    ) -> &'static Series {
+        let mut buf = crate::LabelBuf::new();
+        let value = value.label_value(&mut buf);
+        self.family().series(LabelValues::Spliced {
+            template,
+            position,
+            value,
+        })
     }
 
     #[inline]

@@ -1,7 +1,6 @@
 //! The metric families of one instrumented name, and their registration.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
@@ -9,7 +8,7 @@ use prometheus::proto;
 use super::callsite::Descriptor;
 use super::guard::Outcome;
 use super::series::{Series, SeriesShape, SeriesValues};
-use super::table::SeriesTable;
+use super::table::{LabelValues, SeriesTable};
 use crate::config::config;
 
 /// `N_total`, `N_duration_seconds` and `N_in_flight` for one base name `N`,
@@ -18,24 +17,24 @@ use crate::config::config;
 pub(crate) struct FunctionFamily {
     shape: Shape,
     series_shape: &'static SeriesShape,
-    descs: Vec<Desc>,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
 }
 
 /// What two call sites must agree on to share a family.
 #[derive(Debug, Clone, PartialEq)]
-struct Shape {
-    name: String,
+pub(crate) struct Shape {
+    pub(crate) name: String,
     help: String,
     label_names: Vec<&'static str>,
     bucket_bounds: Vec<f64>,
     measures_duration: bool,
     tracks_in_flight: bool,
+    counts_error_kinds: bool,
 }
 
 impl Shape {
-    fn of(descriptor: &Descriptor) -> Self {
+    pub(crate) fn of(descriptor: &Descriptor) -> Self {
         let name = match &config().namespace {
             Some(namespace) => format!("{namespace}_{}", descriptor.name),
             None => descriptor.name.to_owned(),
@@ -51,15 +50,17 @@ impl Shape {
             bucket_bounds,
             measures_duration: descriptor.duration,
             tracks_in_flight: descriptor.in_flight,
+            counts_error_kinds: descriptor.error_kind,
         }
     }
 
-    fn is_compatible_with(&self, other: &Shape) -> bool {
+    pub(crate) fn is_compatible_with(&self, other: &Shape) -> bool {
         self.name == other.name
             && self.help == other.help
             && self.label_names == other.label_names
             && self.measures_duration == other.measures_duration
             && self.tracks_in_flight == other.tracks_in_flight
+            && self.counts_error_kinds == other.counts_error_kinds
             && (!self.measures_duration || self.bucket_bounds == other.bucket_bounds)
     }
 
@@ -74,6 +75,23 @@ impl Shape {
     fn in_flight_name(&self) -> String {
         format!("{}_in_flight", self.name)
     }
+
+    fn errors_name(&self) -> String {
+        format!("{}_errors_total", self.name)
+    }
+
+    /// `N_errors_total{…, kind}`, when `error_kind` asks for it.
+    fn error_kinds(&self, const_labels: &[(String, String)]) -> Option<prometheus::IntCounterVec> {
+        if !self.counts_error_kinds {
+            return None;
+        }
+        let opts = prometheus::Opts::new(self.errors_name(), errors_help(&self.help))
+            .const_labels(const_labels.iter().cloned().collect());
+        let labels: Vec<&str> = self.label_names.iter().copied().chain(["kind"]).collect();
+        prometheus::IntCounterVec::new(opts, &labels)
+            .inspect_err(|err| log::error!("cannot create `{}`: {err}", self.errors_name()))
+            .ok()
+    }
 }
 
 fn seconds_to_nanos(seconds: f64) -> u64 {
@@ -81,54 +99,12 @@ fn seconds_to_nanos(seconds: f64) -> u64 {
     (seconds * 1e9).round() as u64
 }
 
-/// Families by full name, so that call sites sharing a name share series.
-static FAMILIES: Mutex<Option<HashMap<String, &'static FunctionFamily>>> = Mutex::new(None);
-
-/// The family `descriptor` records into, registered in [`crate::registry()`]
-/// when it is new.
-///
-/// Never fails: a family the registry refuses (its name taken by another
-/// metric) is logged once and still measured, unregistered.
-pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFamily {
-    let shape = Shape::of(descriptor);
-    let mut families = FAMILIES.lock().unwrap_or_else(PoisonError::into_inner);
-    let families = families.get_or_insert_with(HashMap::new);
-    if let Some(existing) = families.get(&shape.name) {
-        if existing.shape.is_compatible_with(&shape) {
-            return existing;
-        }
-        log::error!(
-            "#[instrumented] `{}` ({}:{}) declares metric `{}` with other labels, buckets or help \
-             than an earlier function; it is measured but not exported",
-            descriptor.function,
-            descriptor.file,
-            descriptor.line,
-            shape.name,
-        );
-        return FunctionFamily::leak(shape);
-    }
-    let family = FunctionFamily::leak(shape);
-    if let Err(err) = crate::registry().register(Box::new(FamilyCollector(family))) {
-        log::error!(
-            "#[instrumented] `{}` ({}:{}): cannot register metric `{}`: {err}; \
-             it is measured but not exported",
-            descriptor.function,
-            descriptor.file,
-            descriptor.line,
-            family.shape.name,
-        );
-    }
-    families.insert(family.shape.name.clone(), family);
-    family
-}
-
 impl FunctionFamily {
-    fn leak(shape: Shape) -> &'static Self {
+    pub(crate) fn leak(shape: Shape) -> &'static Self {
         // Calibrating takes up to 200 ms: do it here, once, on the slow
         // path, rather than inside the first measured call.
         super::clock::calibrate();
         let const_labels = config().const_labels.clone();
-        let descs = descs_for(&shape, &const_labels);
         let bounds_nanos = shape
             .bucket_bounds
             .iter()
@@ -138,11 +114,11 @@ impl FunctionFamily {
             bounds_nanos,
             shape.measures_duration,
             shape.tracks_in_flight,
+            shape.error_kinds(&const_labels),
         );
         Box::leak(Box::new(FunctionFamily {
             series_shape: Box::leak(Box::new(series_shape)),
             shape,
-            descs,
             const_labels,
             series: SeriesTable::new(),
         }))
@@ -150,12 +126,51 @@ impl FunctionFamily {
 
     /// The series for these label values (one per declared label, in order).
     #[inline]
-    pub(crate) fn series(&self, values: &[&str]) -> &'static Series {
+    pub(crate) fn series(&self, values: LabelValues<'_>) -> &'static Series {
         self.series
             .get_or_insert(values, || Series::new(values, self.series_shape))
     }
 
-    fn collect(&self) -> Vec<proto::MetricFamily> {
+    pub(crate) fn name(&self) -> &str {
+        &self.shape.name
+    }
+
+    pub(crate) fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    pub(crate) fn all_series(&self) -> Vec<&'static Series> {
+        self.series.all()
+    }
+
+    /// A constant label of [`crate::builder()`] that is also a label of
+    /// this family, which would make its samples invalid.
+    pub(crate) fn clashing_const_label(&self) -> Option<&str> {
+        self.const_labels
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .find(|name| self.shape.label_names.contains(name) || ["result", "kind"].contains(name))
+    }
+
+    /// Descriptions of every metric family, for the registry.
+    pub(crate) fn descs(&self) -> Result<Vec<Desc>, prometheus::Error> {
+        let mut descs = descs_for(&self.shape, &self.const_labels)?;
+        if let Some(error_kinds) = self.series_shape.error_kinds() {
+            descs.extend(error_kinds.desc().into_iter().cloned());
+        }
+        Ok(descs)
+    }
+
+    /// Every metric family with its samples, as a scrape sees them.
+    pub(crate) fn collect(&self) -> Vec<proto::MetricFamily> {
+        let mut families = self.collect_own();
+        if let Some(error_kinds) = self.series_shape.error_kinds() {
+            families.extend(error_kinds.collect());
+        }
+        families
+    }
+
+    fn collect_own(&self) -> Vec<proto::MetricFamily> {
         let mut series: Vec<(&'static Series, SeriesValues)> = self
             .series
             .all()
@@ -294,7 +309,14 @@ fn in_flight_help(help: &str) -> String {
     format!("{help}: calls in progress.")
 }
 
-fn descs_for(shape: &Shape, const_labels: &[(String, String)]) -> Vec<Desc> {
+fn errors_help(help: &str) -> String {
+    format!("{help}: errors by kind.")
+}
+
+fn descs_for(
+    shape: &Shape,
+    const_labels: &[(String, String)],
+) -> Result<Vec<Desc>, prometheus::Error> {
     let declared: Vec<String> = shape
         .label_names
         .iter()
@@ -323,52 +345,6 @@ fn descs_for(shape: &Shape, const_labels: &[(String, String)]) -> Vec<Desc> {
     }
     specs
         .into_iter()
-        .filter_map(
-            |(name, help, labels)| match Desc::new(name, help, labels, constant.clone()) {
-                Ok(desc) => Some(desc),
-                Err(err) => {
-                    log::error!("invalid metric description: {err}");
-                    None
-                }
-            },
-        )
+        .map(|(name, help, labels)| Desc::new(name, help, labels, constant.clone()))
         .collect()
-}
-
-/// Memory held by the series of every instrumented function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Footprint {
-    /// Metric families (base names) in use.
-    pub families: usize,
-    /// Label sets across all families.
-    pub series: usize,
-    /// Bytes of series: counters, label values and bookkeeping.
-    pub bytes: usize,
-}
-
-/// The [`Footprint`] of everything instrumented so far.
-pub(crate) fn footprint() -> Footprint {
-    let families = FAMILIES.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut footprint = Footprint::default();
-    for family in families.iter().flat_map(|map| map.values()) {
-        footprint.families += 1;
-        for series in family.series.all() {
-            footprint.series += 1;
-            footprint.bytes += series.allocated_bytes();
-        }
-    }
-    footprint
-}
-
-/// Exposes a family to a `prometheus` registry.
-struct FamilyCollector(&'static FunctionFamily);
-
-impl Collector for FamilyCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        self.0.descs.iter().collect()
-    }
-
-    fn collect(&self) -> Vec<proto::MetricFamily> {
-        self.0.collect()
-    }
 }

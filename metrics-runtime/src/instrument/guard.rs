@@ -49,15 +49,28 @@ impl Outcome {
 
 /// An instrumented call in progress.
 ///
-/// [`finish`](Guard::finish) records how it returned; dropped without it,
-/// the call counts as a panic when the thread is unwinding and as cancelled
-/// otherwise. Either way the duration is observed and the in-flight gauge
-/// goes back down.
+/// [`finish`](Guard::finish) records how it returned. Dropped without it, a
+/// sync call was left by a panic; an `async` call (see
+/// [`Instrumented`](super::future::Instrumented)) panicked if it was being
+/// polled and was cancelled otherwise. Either way the duration is observed
+/// and the in-flight gauge goes back down.
 #[derive(Debug)]
 #[must_use = "a call is measured until its guard is finished or dropped"]
 pub struct Guard {
     series: Option<&'static Series>,
     start: u64,
+    state: CallState,
+}
+
+/// What an unfinished guard's drop means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallState {
+    /// A sync body: only a panic leaves it without finishing.
+    Sync,
+    /// A future between polls: dropping it cancels it.
+    AsyncIdle,
+    /// A future inside `poll`: a drop now comes from a panic in the body.
+    AsyncPolling,
 }
 
 impl Guard {
@@ -65,6 +78,7 @@ impl Guard {
     pub const DISABLED: Guard = Guard {
         series: None,
         start: 0,
+        state: CallState::Sync,
     };
 
     #[inline]
@@ -78,12 +92,23 @@ impl Guard {
         Guard {
             series: Some(series),
             start,
+            state: CallState::Sync,
         }
     }
 
     /// Records the call as ended with `outcome`.
     #[inline]
     pub fn finish(mut self, outcome: Outcome) {
+        self.record(outcome);
+    }
+
+    /// Records the call as ended with `outcome`, and an error of `kind`
+    /// when there is one (`error_kind`).
+    #[inline]
+    pub fn finish_with_kind(mut self, outcome: Outcome, kind: Option<&str>) {
+        if let (Some(series), Some(kind)) = (self.series, kind) {
+            series.record_error_kind(kind);
+        }
         self.record(outcome);
     }
 
@@ -96,15 +121,23 @@ impl Guard {
             series.record_finish(outcome, elapsed);
         }
     }
+
+    pub(crate) fn set_state(&mut self, state: CallState) {
+        self.state = state;
+    }
+
+    /// Hands the call over, leaving a guard that records nothing.
+    pub(crate) fn take(&mut self) -> Guard {
+        std::mem::replace(self, Guard::DISABLED)
+    }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         if self.series.is_some() {
-            let outcome = if std::thread::panicking() {
-                Outcome::Panic
-            } else {
-                Outcome::Cancelled
+            let outcome = match self.state {
+                CallState::Sync | CallState::AsyncPolling => Outcome::Panic,
+                CallState::AsyncIdle => Outcome::Cancelled,
             };
             self.record(outcome);
         }
@@ -139,5 +172,26 @@ impl<T: ?Sized> ClassifyAny for &Classify<'_, T> {
     #[inline]
     fn outcome(&self) -> Outcome {
         Outcome::Ok
+    }
+}
+
+/// The kind of error a return value carries, for `error_kind`.
+#[diagnostic::on_unimplemented(
+    message = "`error_kind` needs a function returning `Result<T, E>` where `E: LabelValue`, not `{Self}`",
+    label = "this function's return type",
+    note = "derive `metrics_runtime::LabelValue` on the error enum, or implement it by hand"
+)]
+pub trait ErrorKind {
+    /// The label text of the error, if this is one.
+    fn error_kind<'a>(&'a self, buf: &'a mut crate::LabelBuf) -> Option<&'a str>;
+}
+
+impl<T, E: crate::LabelValue> ErrorKind for Result<T, E> {
+    #[inline]
+    fn error_kind<'a>(&'a self, buf: &'a mut crate::LabelBuf) -> Option<&'a str> {
+        match self {
+            Ok(_) => None,
+            Err(error) => Some(error.label_value(buf)),
+        }
     }
 }

@@ -3,6 +3,8 @@
 pub(crate) mod callsite;
 pub(crate) mod clock;
 pub(crate) mod family;
+pub(crate) mod future;
+pub(crate) mod group;
 pub(crate) mod guard;
 pub(crate) mod series;
 pub(crate) mod striped;

@@ -1,7 +1,10 @@
 //! One label set of an instrumented function: its counters and histogram.
 
+use std::sync::OnceLock;
+
 use super::guard::Outcome;
 use super::striped::Striped;
+use super::table::LabelValues;
 
 /// What every series of one family shares.
 #[derive(Debug)]
@@ -10,6 +13,8 @@ pub(crate) struct SeriesShape {
     bounds_nanos: Box<[u64]>,
     tracks_in_flight: bool,
     measures_duration: bool,
+    /// `N_errors_total{…, kind}`, with `error_kind`.
+    error_kinds: Option<prometheus::IntCounterVec>,
 }
 
 // Counter cells of a series. One add records both the result and the
@@ -30,6 +35,7 @@ impl SeriesShape {
         bounds_nanos: Vec<u64>,
         measures_duration: bool,
         tracks_in_flight: bool,
+        error_kinds: Option<prometheus::IntCounterVec>,
     ) -> Self {
         SeriesShape {
             bounds_nanos: if measures_duration {
@@ -39,7 +45,12 @@ impl SeriesShape {
             },
             tracks_in_flight,
             measures_duration,
+            error_kinds,
         }
+    }
+
+    pub(crate) fn error_kinds(&self) -> Option<&prometheus::IntCounterVec> {
+        self.error_kinds.as_ref()
     }
 
     /// Buckets per row, `+Inf` included.
@@ -75,6 +86,8 @@ pub(crate) struct Series {
     values: Box<[Box<str>]>,
     shape: &'static SeriesShape,
     counters: Striped,
+    /// The next series whose label values hash the same (see `SeriesTable`).
+    next_with_hash: OnceLock<&'static Series>,
 }
 
 /// A copy of a [`Series`] taken at scrape time.
@@ -89,11 +102,12 @@ pub(crate) struct SeriesValues {
 
 impl Series {
     /// A zeroed series for `values`.
-    pub(crate) fn new(values: &[&str], shape: &'static SeriesShape) -> Self {
+    pub(crate) fn new(values: LabelValues<'_>, shape: &'static SeriesShape) -> Self {
         Series {
-            values: values.iter().map(|value| Box::from(*value)).collect(),
+            values: values.iter().map(Box::from).collect(),
             shape,
             counters: Striped::new(shape.cells()),
+            next_with_hash: OnceLock::new(),
         }
     }
 
@@ -101,13 +115,18 @@ impl Series {
         &self.values
     }
 
-    pub(crate) fn has_values(&self, values: &[&str]) -> bool {
+    pub(crate) fn has_values(&self, values: LabelValues<'_>) -> bool {
         self.values.len() == values.len()
             && self
                 .values
                 .iter()
-                .zip(values)
-                .all(|(own, other)| **own == **other)
+                .zip(values.iter())
+                .all(|(own, other)| **own == *other)
+    }
+
+    /// The series after this one with the same hash.
+    pub(crate) fn next_with_hash(&self) -> &OnceLock<&'static Series> {
+        &self.next_with_hash
     }
 
     pub(crate) fn measures_duration(&self) -> bool {
@@ -141,32 +160,37 @@ impl Series {
         }
     }
 
+    /// Counts an error of `kind` in `N_errors_total`, when it is kept.
+    pub(crate) fn record_error_kind(&self, kind: &str) {
+        if let Some(error_kinds) = &self.shape.error_kinds {
+            let values: Vec<&str> = self.values.iter().map(|v| &**v).chain([kind]).collect();
+            error_kinds.with_label_values(&values).inc();
+        }
+    }
+
     pub(crate) fn read(&self) -> SeriesValues {
-        // Finished counts first: a call that finishes between the reads
-        // then shows as still in flight, never as a negative gauge.
-        let row_total = |row| -> u64 {
-            (0..self.shape.buckets())
-                .map(|bucket| self.counters.sum(self.shape.cell(row, bucket)))
-                .sum()
-        };
+        // One read of each cell, finished counts before calls started: a
+        // call that finishes meanwhile shows as still in flight, never as a
+        // negative gauge, and the totals agree with the histogram's count.
+        let cells = self.counters.totals();
+        let buckets = self.shape.buckets();
+        let row = |row: usize| &cells[self.shape.cell(row, 0)..self.shape.cell(row, 0) + buckets];
         let outcomes = [
-            row_total(OK_ROW),
-            row_total(ERROR_ROW),
-            self.counters.sum(PANICS),
-            self.counters.sum(CANCELLATIONS),
+            row(OK_ROW).iter().sum(),
+            row(ERROR_ROW).iter().sum(),
+            cells[PANICS],
+            cells[CANCELLATIONS],
         ];
         let mut running = 0;
-        let cumulative_buckets = (0..self.shape.buckets())
+        let cumulative_buckets = (0..buckets)
             .map(|bucket| {
-                running += (0..ROWS)
-                    .map(|row| self.counters.sum(self.shape.cell(row, bucket)))
-                    .sum::<u64>();
+                running += (0..ROWS).map(|r| row(r)[bucket]).sum::<u64>();
                 running
             })
             .collect();
         let finished: u64 = outcomes.iter().sum();
         let in_flight = if self.shape.tracks_in_flight {
-            self.counters.sum(STARTED).saturating_sub(finished)
+            cells[STARTED].saturating_sub(finished)
         } else {
             0
         };
@@ -174,7 +198,7 @@ impl Series {
             outcomes,
             in_flight,
             cumulative_buckets,
-            sum_seconds: self.counters.sum(SUM_NANOS) as f64 / 1e9,
+            sum_seconds: cells[SUM_NANOS] as f64 / 1e9,
         }
     }
 
@@ -199,12 +223,13 @@ mod tests {
             vec![1_000, 1_000_000],
             measures_duration,
             true,
+            None,
         )))
     }
 
     #[test]
     fn durations_land_in_the_first_bucket_that_holds_them() {
-        let series = Series::new(&["a"], shape(true));
+        let series = Series::new(LabelValues::All(&["a"]), shape(true));
         for nanos in [0, 1_000, 1_001, 5_000_000] {
             series.record_start();
             series.record_finish(Outcome::Ok, Some(nanos));
@@ -220,7 +245,7 @@ mod tests {
 
     #[test]
     fn in_flight_is_started_minus_finished() {
-        let series = Series::new(&[], shape(false));
+        let series = Series::new(LabelValues::All(&[]), shape(false));
         series.record_start();
         series.record_start();
         series.record_finish(Outcome::Panic, None);

@@ -38,6 +38,17 @@ fn thread_number() -> usize {
     })
 }
 
+/// How many stripes a striped structure has on this machine.
+pub(crate) fn stripe_count() -> usize {
+    *STRIPES
+}
+
+/// This thread's stripe among `count` (a power of two).
+#[inline]
+pub(crate) fn local_stripe(count: usize) -> usize {
+    thread_number() & (count - 1)
+}
+
 /// Eight counters on one cache line.
 #[repr(align(64))]
 #[derive(Default)]
@@ -53,14 +64,14 @@ impl Striped {
     pub(crate) fn new(cells: usize) -> Self {
         Striped {
             cells,
-            stripes: (0..*STRIPES).map(|_| OnceLock::new()).collect(),
+            stripes: (0..stripe_count()).map(|_| OnceLock::new()).collect(),
         }
     }
 
     /// This thread's copy of the counters.
     #[inline]
     pub(crate) fn local(&self) -> Stripe<'_> {
-        let slot = &self.stripes[thread_number() & (self.stripes.len() - 1)];
+        let slot = &self.stripes[local_stripe(self.stripes.len())];
         Stripe(slot.get_or_init(|| {
             (0..self.cells.div_ceil(8))
                 .map(|_| CacheLine::default())
@@ -68,13 +79,16 @@ impl Striped {
         }))
     }
 
-    /// Counter `cell` summed over every stripe.
-    pub(crate) fn sum(&self, cell: usize) -> u64 {
-        self.stripes
-            .iter()
-            .filter_map(OnceLock::get)
-            .map(|lines| Stripe(lines).get(cell))
-            .fold(0, u64::wrapping_add)
+    /// Every counter summed over the stripes, read once each, from the
+    /// last cell to the first.
+    pub(crate) fn totals(&self) -> Vec<u64> {
+        let mut totals = vec![0u64; self.cells];
+        for lines in self.stripes.iter().filter_map(OnceLock::get) {
+            for (cell, total) in totals.iter_mut().enumerate().rev() {
+                *total = total.wrapping_add(Stripe(lines).get(cell));
+            }
+        }
+        totals
     }
 
     /// Bytes of counters allocated so far.
@@ -129,9 +143,10 @@ mod tests {
                 });
             }
         });
-        assert_eq!(striped.sum(9), 8000);
-        assert_eq!(striped.sum(0), 16000);
-        assert_eq!(striped.sum(5), 0);
+        let totals = striped.totals();
+        assert_eq!(totals[9], 8000);
+        assert_eq!(totals[0], 16000);
+        assert_eq!(totals[5], 0);
         assert!(striped.allocated_bytes() >= 128);
     }
 }

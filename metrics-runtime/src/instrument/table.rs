@@ -3,27 +3,86 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::series::Series;
+use super::striped::{local_stripe, stripe_count};
+
+/// The label values of one call, in declared order: all given, or the
+/// call site's static values with the one argument label spliced in, so
+/// that neither needs copying to be hashed and compared.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LabelValues<'a> {
+    All(&'a [&'a str]),
+    Spliced {
+        template: &'a [&'a str],
+        position: usize,
+        value: &'a str,
+    },
+}
+
+impl<'a> LabelValues<'a> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a str> {
+        let (template, spliced) = match self {
+            LabelValues::All(values) => (values, None),
+            LabelValues::Spliced {
+                template,
+                position,
+                value,
+            } => (template, Some((position, value))),
+        };
+        template
+            .iter()
+            .enumerate()
+            .map(move |(i, own)| match spliced {
+                Some((position, value)) if position == i => value,
+                _ => *own,
+            })
+    }
+
+    pub(crate) fn len(self) -> usize {
+        match self {
+            LabelValues::All(values) => values.len(),
+            LabelValues::Spliced { template, .. } => template.len(),
+        }
+    }
+}
 
 /// The series of one family, found by their label values.
 ///
-/// Keys are a seeded hash of the values; each hash maps to the (almost
-/// always single) series with that hash, compared value by value. Series
-/// live as long as the program, as they do in any Prometheus registry, so a
-/// hit hands out `&'static Series` without reference counting.
+/// Keys are a seeded hash of the values; a hash maps to the first series
+/// with that hash, which links to the (rare) others, each compared value by
+/// value. Series live as long as the program, as in any Prometheus
+/// registry, so a hit hands out `&'static Series` without reference
+/// counting. The index is replicated once per thread stripe, so threads
+/// looking up series do not share the cache line of one lock; new series
+/// are added to every replica under one creation lock.
 #[derive(Debug)]
 pub(crate) struct SeriesTable {
     seed: u64,
-    index: RwLock<HashMap<u64, Vec<&'static Series>, BuildHasherDefault<PassThrough>>>,
+    replicas: Box<[Replica]>,
+    creation: Mutex<()>,
+}
+
+/// One copy of the index, on cache lines of its own.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Replica(RwLock<HashMap<u64, &'static Series, BuildHasherDefault<PassThrough>>>);
+
+impl Replica {
+    #[inline]
+    fn first_with_hash(&self, hash: u64) -> Option<&'static Series> {
+        let index = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        index.get(&hash).copied()
+    }
 }
 
 impl SeriesTable {
     pub(crate) fn new() -> Self {
         SeriesTable {
             seed: RandomState::new().hash_one(0x006d_6574_7269_6373_u64),
-            index: RwLock::new(HashMap::default()),
+            replicas: (0..stripe_count()).map(|_| Replica::default()).collect(),
+            creation: Mutex::new(()),
         }
     }
 
@@ -31,43 +90,85 @@ impl SeriesTable {
     #[inline]
     pub(crate) fn get_or_insert(
         &self,
-        values: &[&str],
+        values: LabelValues<'_>,
         make: impl FnOnce() -> Series,
     ) -> &'static Series {
         let hash = hash_values(self.seed, values);
-        if let Some(series) = self.find(hash, values) {
+        let local = &self.replicas[local_stripe(self.replicas.len())];
+        if let Some(series) = find_in_chain(local.first_with_hash(hash), values) {
             return series;
         }
         self.insert(hash, values, make)
     }
 
-    #[inline]
-    fn find(&self, hash: u64, values: &[&str]) -> Option<&'static Series> {
-        let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
-        let candidates = index.get(&hash)?;
-        candidates
-            .iter()
-            .copied()
-            .find(|series| series.has_values(values))
-    }
-
     #[cold]
-    fn insert(&self, hash: u64, values: &[&str], make: impl FnOnce() -> Series) -> &'static Series {
-        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
-        let candidates = index.entry(hash).or_default();
-        if let Some(existing) = candidates.iter().find(|series| series.has_values(values)) {
+    fn insert(
+        &self,
+        hash: u64,
+        values: LabelValues<'_>,
+        make: impl FnOnce() -> Series,
+    ) -> &'static Series {
+        let _creating = self.creation.lock().unwrap_or_else(PoisonError::into_inner);
+        // Every replica is complete once a creation is over, so the first
+        // one is as good as any.
+        let first = self.replicas[0].first_with_hash(hash);
+        if let Some(existing) = find_in_chain(first, values) {
             return existing;
         }
         let series: &'static Series = Box::leak(Box::new(make()));
-        candidates.push(series);
+        match first {
+            Some(first) => {
+                let mut last = first;
+                while let Some(next) = last.next_with_hash().get() {
+                    last = next;
+                }
+                let _ = last.next_with_hash().set(series);
+            }
+            None => {
+                for replica in &self.replicas {
+                    let mut index = replica.0.write().unwrap_or_else(PoisonError::into_inner);
+                    index.insert(hash, series);
+                }
+            }
+        }
         series
     }
 
     /// Every series, in no particular order.
     pub(crate) fn all(&self) -> Vec<&'static Series> {
-        let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
-        index.values().flatten().copied().collect()
+        let firsts: Vec<&'static Series> = {
+            let index = self.replicas[0]
+                .0
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            index.values().copied().collect()
+        };
+        let mut all = Vec::with_capacity(firsts.len());
+        for first in firsts {
+            let mut series = Some(first);
+            while let Some(current) = series {
+                all.push(current);
+                series = current.next_with_hash().get().copied();
+            }
+        }
+        all
     }
+}
+
+/// The series with `values` among `first` and those linked after it.
+#[inline]
+fn find_in_chain(
+    first: Option<&'static Series>,
+    values: LabelValues<'_>,
+) -> Option<&'static Series> {
+    let mut series = first;
+    while let Some(current) = series {
+        if current.has_values(values) {
+            return Some(current);
+        }
+        series = current.next_with_hash().get().copied();
+    }
+    None
 }
 
 const MULTIPLIER: u64 = 0xf135_7aea_2e62_a9c5;
@@ -75,9 +176,9 @@ const MULTIPLIER: u64 = 0xf135_7aea_2e62_a9c5;
 /// A seeded word-at-a-time hash of label values, with a separator between
 /// values so that `["ab", "c"]` and `["a", "bc"]` differ.
 #[inline]
-fn hash_values(seed: u64, values: &[&str]) -> u64 {
+fn hash_values(seed: u64, values: LabelValues<'_>) -> u64 {
     let mut hash = seed;
-    for value in values {
+    for value in values.iter() {
         let bytes = value.as_bytes();
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
@@ -124,17 +225,21 @@ mod tests {
     use super::*;
     use crate::instrument::series::SeriesShape;
 
+    fn all<'a>(values: &'a [&'a str]) -> LabelValues<'a> {
+        LabelValues::All(values)
+    }
+
     fn series(values: &[&str]) -> Series {
         static SHAPE: std::sync::LazyLock<SeriesShape> =
-            std::sync::LazyLock::new(|| SeriesShape::new(Vec::new(), false, false));
-        Series::new(values, &SHAPE)
+            std::sync::LazyLock::new(|| SeriesShape::new(Vec::new(), false, false, None));
+        Series::new(LabelValues::All(values), &SHAPE)
     }
 
     #[test]
     fn the_same_values_give_the_same_series() {
         let table = SeriesTable::new();
-        let first = table.get_or_insert(&["a", "b"], || series(&["a", "b"]));
-        let again = table.get_or_insert(&["a", "b"], || unreachable!("already there"));
+        let first = table.get_or_insert(all(&["a", "b"]), || series(&["a", "b"]));
+        let again = table.get_or_insert(all(&["a", "b"]), || unreachable!("already there"));
         assert!(std::ptr::eq(first, again));
         assert_eq!(table.all().len(), 1);
     }
@@ -143,22 +248,50 @@ mod tests {
     fn the_split_between_values_matters() {
         let seed = 7;
         assert_ne!(
-            hash_values(seed, &["ab", "c"]),
-            hash_values(seed, &["a", "bc"])
+            hash_values(seed, all(&["ab", "c"])),
+            hash_values(seed, all(&["a", "bc"]))
         );
-        assert_ne!(hash_values(seed, &["", "x"]), hash_values(seed, &["x", ""]));
         assert_ne!(
-            hash_values(seed, &["12345678"]),
-            hash_values(seed, &["12345678", ""])
+            hash_values(seed, all(&["", "x"])),
+            hash_values(seed, all(&["x", ""]))
+        );
+        assert_ne!(
+            hash_values(seed, all(&["12345678"])),
+            hash_values(seed, all(&["12345678", ""]))
         );
     }
 
     #[test]
     fn colliding_hashes_keep_their_own_series() {
         let table = SeriesTable::new();
-        let a = table.insert(1, &["a"], || series(&["a"]));
-        let b = table.insert(1, &["b"], || series(&["b"]));
+        let a = table.insert(1, all(&["a"]), || series(&["a"]));
+        let b = table.insert(1, all(&["b"]), || series(&["b"]));
         assert!(!std::ptr::eq(a, b));
-        assert!(std::ptr::eq(table.find(1, &["b"]).unwrap(), b));
+        assert!(std::ptr::eq(
+            find_in_chain(table.replicas[0].first_with_hash(1), all(&["b"])).unwrap(),
+            b
+        ));
+        assert_eq!(table.all().len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod spliced_tests {
+    use super::*;
+
+    #[test]
+    fn a_spliced_value_hashes_and_reads_like_the_whole_slice() {
+        let spliced = LabelValues::Spliced {
+            template: &["f", "", "eu"],
+            position: 1,
+            value: "grep",
+        };
+        let whole = LabelValues::All(&["f", "grep", "eu"]);
+        assert_eq!(
+            spliced.iter().collect::<Vec<_>>(),
+            whole.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(hash_values(9, spliced), hash_values(9, whole));
+        assert_eq!(spliced.len(), 3);
     }
 }

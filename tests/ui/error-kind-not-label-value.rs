@@ -5,7 +5,7 @@ enum FetchError {
     Timeout,
 }
 
-#[instrumented(error_kind)]
+#[instrumented(name = "fetch", error_kind)]
 fn fetch() -> Result<(), FetchError> {
     Err(FetchError::Timeout)
 }

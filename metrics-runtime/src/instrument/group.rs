@@ -1,0 +1,170 @@
+//! Every function instrumented under one metric name, registered as one
+//! collector.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use prometheus::core::{Collector, Desc};
+use prometheus::proto;
+
+use super::callsite::Descriptor;
+use super::family::{FunctionFamily, Shape};
+
+/// The families under one metric name.
+///
+/// Functions that share a name share its series, so they must agree on
+/// labels, buckets and help. The exception is a name whose labels start
+/// with `function` and `module` (the default name): every function has its
+/// own series there, so each set of options gets a family of its own and
+/// all of them are exported under the one name.
+struct NameGroup {
+    per_function: bool,
+    descs: Vec<Desc>,
+    families: Mutex<Vec<&'static FunctionFamily>>,
+}
+
+static GROUPS: Mutex<Option<HashMap<String, &'static NameGroup>>> = Mutex::new(None);
+
+/// The family `descriptor` records into, registered in [`crate::registry()`]
+/// when it is new.
+///
+/// Never fails: a family the registry refuses (its name taken by another
+/// metric), or one that disagrees with an earlier function of the same
+/// name, is logged and still measured, unregistered.
+pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFamily {
+    let shape = Shape::of(descriptor);
+    let mut groups = GROUPS.lock().unwrap_or_else(PoisonError::into_inner);
+    let groups = groups.get_or_insert_with(HashMap::new);
+    match groups.get(&shape.name) {
+        Some(group) => group.join(descriptor, shape),
+        None => {
+            let (group, family) = NameGroup::register(descriptor, shape);
+            groups.insert(family.name().to_owned(), group);
+            family
+        }
+    }
+}
+
+impl NameGroup {
+    /// A new group with `shape`'s family, registered unless it cannot be.
+    fn register(
+        descriptor: &Descriptor,
+        shape: Shape,
+    ) -> (&'static NameGroup, &'static FunctionFamily) {
+        let family = FunctionFamily::leak(shape);
+        let group: &'static NameGroup = Box::leak(Box::new(NameGroup {
+            per_function: descriptor.labels.starts_with(&["function", "module"]),
+            descs: family.descs().unwrap_or_default(),
+            families: Mutex::new(vec![family]),
+        }));
+        let refused = match (family.clashing_const_label(), family.descs()) {
+            (Some(label), _) => Some(format!(
+                "the constant label `{label}` set by `builder()` is also one of its labels"
+            )),
+            (None, Err(err)) => Some(err.to_string()),
+            (None, Ok(_)) => crate::registry()
+                .register(Box::new(GroupCollector(group)))
+                .err()
+                .map(|err| err.to_string()),
+        };
+        if let Some(reason) = refused {
+            unexported(descriptor, family.name(), &reason);
+        }
+        (group, family)
+    }
+
+    /// The family of this group that `descriptor` records into.
+    fn join(&'static self, descriptor: &Descriptor, shape: Shape) -> &'static FunctionFamily {
+        let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(family) = families
+            .iter()
+            .find(|family| family.shape().is_compatible_with(&shape))
+        {
+            return family;
+        }
+        let family = FunctionFamily::leak(shape);
+        if self.per_function && family.clashing_const_label().is_none() {
+            families.push(family);
+        } else {
+            unexported(
+                descriptor,
+                family.name(),
+                "an earlier function declares it with other labels, buckets, help or families",
+            );
+        }
+        family
+    }
+}
+
+fn unexported(descriptor: &Descriptor, name: &str, reason: &str) {
+    log::error!(
+        "#[instrumented] `{}` ({}:{}): metric `{name}` is measured but not exported: {reason}",
+        descriptor.function,
+        descriptor.file,
+        descriptor.line,
+    );
+}
+
+/// Exposes a group to a `prometheus` registry: each metric family once,
+/// with the samples of every member.
+struct GroupCollector(&'static NameGroup);
+
+impl Collector for GroupCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.0.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<proto::MetricFamily> {
+        let families = self
+            .0
+            .families
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut merged: Vec<proto::MetricFamily> = Vec::new();
+        for family in families.into_iter().flat_map(|family| family.collect()) {
+            match merged
+                .iter_mut()
+                .find(|existing| existing.name() == family.name())
+            {
+                Some(existing) => existing
+                    .mut_metric()
+                    .extend(family.get_metric().iter().cloned()),
+                None => merged.push(family),
+            }
+        }
+        merged
+    }
+}
+
+/// Memory held by the series of every instrumented function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Footprint {
+    /// Metric families (sets of options under one name) in use.
+    pub families: usize,
+    /// Label sets across all families.
+    pub series: usize,
+    /// Bytes of series: counters, label values and bookkeeping.
+    pub bytes: usize,
+}
+
+/// The [`Footprint`] of everything instrumented and exported so far.
+pub(crate) fn footprint() -> Footprint {
+    let groups = GROUPS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut footprint = Footprint::default();
+    for group in groups.iter().flat_map(HashMap::values) {
+        for family in group
+            .families
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            footprint.families += 1;
+            for series in family.all_series() {
+                footprint.series += 1;
+                footprint.bytes += series.allocated_bytes();
+            }
+        }
+    }
+    footprint
+}

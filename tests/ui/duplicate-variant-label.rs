@@ -1,0 +1,10 @@
+use metrics_runtime::LabelValue;
+
+#[derive(LabelValue)]
+enum Status {
+    Success,
+    #[label = "success"]
+    Ok,
+}
+
+fn main() {}

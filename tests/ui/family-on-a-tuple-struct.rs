@@ -1,0 +1,7 @@
+use metrics_runtime::MetricsFamily;
+use prometheus::IntCounter;
+
+#[derive(MetricsFamily)]
+struct ShopMetrics(IntCounter);
+
+fn main() {}

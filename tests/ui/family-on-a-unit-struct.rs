@@ -1,0 +1,6 @@
+use metrics_runtime::MetricsFamily;
+
+#[derive(MetricsFamily)]
+struct ShopMetrics;
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_runtime::MetricsFamily;
+use prometheus::IntCounterVec;
+
+#[derive(MetricsFamily)]
+struct ShopMetrics {
+    /// Orders placed.
+    #[metric(lables(method))]
+    orders_total: IntCounterVec,
+}
+
+fn main() {}

@@ -2,6 +2,7 @@
 //! function: nothing is registered, no label is evaluated.
 //! Run with `cargo test --test disabled --features disabled`.
 #![cfg(feature = "disabled")]
+#![deny(warnings)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,6 +25,21 @@ async fn async_call(value: u8) -> u8 {
     value + 1
 }
 
+fn is_small<T: PartialOrd<u8>>(value: &T) -> bool {
+    *value < 10
+}
+
+#[instrumented(name = "disabled_generic_ok_if", ok_if = is_small)]
+fn generic_ok_if(value: u8) -> u8 {
+    value
+}
+
+// Regression: the `disabled` expansion once wrapped bodies in a second
+// block, an `unused_braces` warning on one-line bodies.
+#[rustfmt::skip]
+#[instrumented(name = "disabled_one_line")]
+fn one_line(s: &str) -> &str { s }
+
 struct Service;
 
 #[instrumented]
@@ -38,6 +54,8 @@ async fn call_sites_are_the_bare_functions() {
     assert_eq!(sync_call("grep"), Ok(4));
     assert_eq!(async_call(1).await, 2);
     assert_eq!(Service.method(), 1);
+    assert_eq!(generic_ok_if(3), 3);
+    assert_eq!(one_line("x"), "x");
 
     assert_eq!(LABELS_EVALUATED.load(Ordering::Relaxed), 0);
     let text = metrics_runtime::gather_text();

@@ -65,8 +65,7 @@ fn every_kind_of_receiver() {
     assert_eq!(calls("Stack::push", "ok"), 2.0);
     assert_eq!(calls("Stack::peek", "ok"), 1.0);
     assert_eq!(calls("Stack::into_items", "ok"), 1.0);
-    // An associated function has no `self` to name its type by.
-    assert_eq!(calls("new", "ok"), 1.0);
+    assert_eq!(calls("Stack::new", "ok"), 1.0);
     assert_eq!(
         read("methods_pop_total", &[("depth", "2"), ("result", "ok")]),
         1.0
@@ -345,4 +344,47 @@ async fn native_async_trait_methods() {
         read("methods_native_async_trait_total", &[("result", "ok")]),
         1.0
     );
+}
+
+trait Describe {
+    #[instrumented]
+    fn describe(&self) -> &'static str {
+        "something"
+    }
+}
+
+struct Apple;
+struct Pear;
+
+impl Describe for Apple {}
+impl Describe for Pear {}
+
+impl Apple {
+    #[instrumented]
+    fn make() -> Apple {
+        Apple
+    }
+}
+
+impl Pear {
+    #[instrumented]
+    fn make() -> Pear {
+        Pear
+    }
+}
+
+#[instrumented]
+fn free_standing() {}
+
+#[test]
+fn functions_are_named_by_their_path_in_the_module() {
+    Apple::make().describe();
+    Pear::make().describe();
+    free_standing();
+    // Same-named associated functions of two types stay apart.
+    assert_eq!(calls("Apple::make", "ok"), 1.0);
+    assert_eq!(calls("Pear::make", "ok"), 1.0);
+    // A default method is one function, named after its trait.
+    assert_eq!(calls("Describe::describe", "ok"), 2.0);
+    assert_eq!(calls("free_standing", "ok"), 1.0);
 }

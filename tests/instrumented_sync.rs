@@ -362,3 +362,14 @@ fn concurrent_calls_lose_no_increment() {
         .sum();
     assert_eq!(counts, (THREADS * CALLS) as f64);
 }
+
+#[instrumented(name = "sync_never")]
+fn never_returns(message: &str) -> ! {
+    panic!("{message}")
+}
+
+#[test]
+fn a_function_that_never_returns_counts_its_panic() {
+    assert!(catch_unwind(|| never_returns("gone")).is_err());
+    assert_eq!(read("sync_never_total", &[("result", "panic")]), 1.0);
+}

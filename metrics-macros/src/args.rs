@@ -21,7 +21,8 @@ pub struct Buckets {
 pub struct Bound {
     pub value: f64,
     pub text: String,
-    pub span: Span,
+    /// The bound as written, so errors underline all of it (`-0.5`).
+    pub tokens: proc_macro2::TokenStream,
 }
 
 /// Stores `value` unless the argument was already given; the one place
@@ -77,7 +78,7 @@ pub fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
             Ok((value, text)) => bounds.push(Bound {
                 value,
                 text,
-                span: expr.span(),
+                tokens: quote::ToTokens::to_token_stream(expr),
             }),
             Err(error) => errors.push(error),
         }
@@ -125,8 +126,8 @@ pub fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
     let mut previous: Option<&Bound> = None;
     for bound in &buckets.bounds {
         if !bound.value.is_finite() {
-            errors.at(
-                bound.span,
+            errors.spanned(
+                &bound.tokens,
                 format!(
                     "bucket bound `{}` is not finite; the `+Inf` bucket is always added",
                     bound.text
@@ -135,8 +136,8 @@ pub fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
             continue;
         }
         if let Some(previous) = previous.filter(|previous| bound.value <= previous.value) {
-            errors.at(
-                bound.span,
+            errors.spanned(
+                &bound.tokens,
                 format!(
                     "bucket bounds must increase: `{}` comes after `{}`",
                     bound.text, previous.text

@@ -11,6 +11,11 @@ impl Errors {
         self.0.push(error);
     }
 
+    /// An error underlining all of `tokens`.
+    pub fn spanned(&mut self, tokens: &proc_macro2::TokenStream, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
     pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
         self.push(syn::Error::new(span, message));
     }

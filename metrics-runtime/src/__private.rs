@@ -2,7 +2,7 @@
 //! here may change in any release.
 
 pub use crate::config::is_enabled;
-pub use crate::instrument::callsite::{CallSite, Descriptor, MethodName};
+pub use crate::instrument::callsite::{CallSite, Descriptor, FunctionName};
 pub use crate::instrument::future::Instrumented;
 pub use crate::instrument::group::Footprint;
 pub use crate::instrument::guard::{
@@ -47,10 +47,11 @@ pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
-/// The `Type::method` label of an instrumented method (see [`MethodName`]).
+/// The type name of `probe`, a function item declared inside an
+/// instrumented function: its path (see [`FunctionName`]).
 #[inline(always)]
-pub fn type_name_of<T: ?Sized>() -> &'static str {
-    core::any::type_name::<T>()
+pub fn probe_path<T>(probe: &T) -> &'static str {
+    core::any::type_name_of_val(probe)
 }
 
 #[cfg(not(feature = "disabled"))]

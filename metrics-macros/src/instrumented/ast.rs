@@ -223,10 +223,6 @@ pub fn parameter_names(sig: &Signature) -> Vec<&syn::Ident> {
         .collect()
 }
 
-pub fn has_receiver(sig: &Signature) -> bool {
-    sig.receiver().is_some()
-}
-
 /// `#[instrumented]`, `#[instrumented(...)]` or a path ending in it.
 pub fn is_instrumented_attr(attr: &Attribute) -> bool {
     attr.path()

@@ -40,10 +40,11 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
     };
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let method = plan.labels.iter().find_map(|label| match &label.value {
-        PlannedValue::MethodOfSelf(name) => {
+        PlannedValue::FunctionPath => {
             let ident = method_ident();
             Some(quote! {
-                static #ident: #krate::__private::MethodName = #krate::__private::MethodName::new(#name);
+                static #ident: #krate::__private::FunctionName = #krate::__private::FunctionName::new();
+                fn __metrics_probe() {}
             })
         }
         _ => None,
@@ -163,9 +164,14 @@ fn label_value(plan: &Plan, value: &PlannedValue, buffers: &mut Vec<syn::Ident>)
     match value {
         PlannedValue::Literal(text) => quote!(#text),
         PlannedValue::Module => quote!(::core::module_path!()),
-        PlannedValue::MethodOfSelf(_) => {
+        PlannedValue::FunctionPath => {
             let method = method_ident();
-            quote!(#method.label(#krate::__private::type_name_of::<Self>()))
+            quote! {
+                #method.label(
+                    #krate::__private::probe_path(&__metrics_probe),
+                    ::core::module_path!(),
+                )
+            }
         }
         PlannedValue::Param(param) => {
             let call = label_call(krate, param.span(), quote!(LabelValue::label_value));

@@ -37,6 +37,7 @@ fn instrument_fn(
     let context = Context {
         self_type: None,
         in_instrumented_impl: false,
+        attrs: &function.attrs,
     };
     let plan = valid::plan(args, &function.sig, &function.block, &context, &mut errors);
     errors.finish()?;
@@ -60,10 +61,7 @@ fn instrument_impl(
         );
     }
     let self_type = ast::self_type_name(&block);
-    let context = Context {
-        self_type: self_type.as_deref(),
-        in_instrumented_impl: true,
-    };
+
     for item in &mut block.items {
         let ImplItem::Fn(method) = item else { continue };
         let own_args = take_method_args(&mut method.attrs, &mut errors);
@@ -71,6 +69,11 @@ fn instrument_impl(
         if args.skip.is_some() {
             continue;
         }
+        let context = Context {
+            self_type: self_type.as_deref(),
+            in_instrumented_impl: true,
+            attrs: &method.attrs,
+        };
         let plan = valid::plan(&args, &method.sig, &method.block, &context, &mut errors);
         method.block = instrument_body(&plan, &method.sig, &method.block);
     }
@@ -246,8 +249,13 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens, return_type: Option<&Type>) -> 
             };
         }
     });
+    // Called on a reference to the return type, so a generic function's
+    // type parameters are inferred as they are when measuring.
     let deciders = match &plan.outcome {
-        OutcomeRule::OkIf(path) | OutcomeRule::ErrorIf(path) => Some(quote!(let _ = #path;)),
+        OutcomeRule::OkIf(path) | OutcomeRule::ErrorIf(path) => Some(match return_type {
+            Some(ty) => quote!(let _ = |__metrics_ret: &#ty| -> bool { #path(__metrics_ret) };),
+            None => quote!(let _ = #path;),
+        }),
         _ => None,
     };
     quote! {

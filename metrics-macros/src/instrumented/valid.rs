@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Block, Expr, Ident, LitStr, Path, Signature};
 
-use crate::args::checked_buckets;
+use crate::args::{checked_buckets, Buckets};
 use crate::errors::Errors;
 use crate::instrumented::ast::{self, ErrorSource};
 use crate::instrumented::attr::{Args, LabelValue};
@@ -39,8 +39,9 @@ pub enum PlannedValue {
     Literal(String),
     /// `module_path!()`.
     Module,
-    /// `Type::method`, the type known only from `Self` at run time.
-    MethodOfSelf(String),
+    /// The function's path in its module, known only at run time
+    /// (`Type::method` for a method outside an instrumented `impl`).
+    FunctionPath,
     /// A parameter, by name.
     Param(Ident),
     /// An expression over the parameters.
@@ -51,7 +52,7 @@ impl PlannedValue {
     pub fn is_static(&self) -> bool {
         matches!(
             self,
-            PlannedValue::Literal(_) | PlannedValue::Module | PlannedValue::MethodOfSelf(_)
+            PlannedValue::Literal(_) | PlannedValue::Module | PlannedValue::FunctionPath
         )
     }
 }
@@ -70,6 +71,8 @@ pub enum OutcomeRule {
 pub struct Context<'a> {
     pub self_type: Option<&'a str>,
     pub in_instrumented_impl: bool,
+    /// The function's own attributes.
+    pub attrs: &'a [syn::Attribute],
 }
 
 /// Checks `args` against `sig` and resolves them into a [`Plan`]. Errors
@@ -116,7 +119,7 @@ pub fn plan(
         buckets: args
             .buckets
             .as_ref()
-            .map(|buckets| checked_buckets(buckets, errors)),
+            .map(|buckets| checked_duration_buckets(buckets, errors)),
         duration: args.duration.as_ref().is_none_or(|flag| flag.value),
         in_flight: args.in_flight.as_ref().is_none_or(|flag| flag.value),
         error_kind: args
@@ -137,6 +140,16 @@ fn check_function(args: &Args, sig: &Signature, context: &Context, errors: &mut 
             "`#[instrumented]` cannot go on a `const fn`: measuring reads the clock at run time",
         );
     }
+    if let Some(track_caller) = context
+        .attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("track_caller"))
+    {
+        errors.at(
+            syn::spanned::Spanned::span(track_caller.path()),
+            "`#[instrumented]` cannot keep `#[track_caller]`: the body runs in a closure, so `Location::caller()` would point inside the function",
+        );
+    }
     if let Some(skip) = &args.skip {
         if !context.in_instrumented_impl {
             errors.at(
@@ -151,8 +164,7 @@ fn function_label(sig: &Signature, context: &Context) -> PlannedValue {
     let method = sig.ident.to_string();
     match context.self_type {
         Some(ty) => PlannedValue::Literal(format!("{ty}::{method}")),
-        None if ast::has_receiver(sig) => PlannedValue::MethodOfSelf(method),
-        None => PlannedValue::Literal(method),
+        None => PlannedValue::FunctionPath,
     }
 }
 
@@ -259,9 +271,27 @@ fn outcome_rule(args: &Args, sig: &Signature, errors: &mut Errors) -> OutcomeRul
         }
         (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.path.clone()),
         (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.path.clone()),
-        (None, None) if ast::returns_impl_trait(sig) => OutcomeRule::AlwaysOk,
+        (None, None) if ast::returns_impl_trait(sig) || returns_never(sig) => OutcomeRule::AlwaysOk,
         (None, None) => OutcomeRule::ByType,
     }
+}
+
+/// Bucket bounds of a duration: checked as any bounds, and not negative.
+fn checked_duration_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
+    for bound in buckets.bounds.iter().filter(|bound| bound.value < 0.0) {
+        errors.spanned(
+            &bound.tokens,
+            format!(
+                "bucket bound `{}` is negative; a duration is at least 0 seconds",
+                bound.text
+            ),
+        );
+    }
+    checked_buckets(buckets, errors)
+}
+
+fn returns_never(sig: &Signature) -> bool {
+    matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::Never(_)))
 }
 
 /// Where `error_kind` reports an error type that is no label value; an

@@ -155,52 +155,102 @@ impl CallSite {
     }
 }
 
-/// The `function` label of a method instrumented on its own, outside an
-/// instrumented `impl` block: `Type::method`, the type read from
-/// `type_name::<Self>()` on the first call.
+/// The `function` label of a function instrumented on its own (not through
+/// an instrumented `impl` block, whose type the macro can read): its path
+/// relative to its module, read on first use from the type name of a probe
+/// function declared inside it. `handle`, `Service::handle`, `Cache::new`.
 #[derive(Debug)]
-pub struct MethodName {
-    method: &'static str,
+pub struct FunctionName {
     label: OnceLock<String>,
 }
 
-impl MethodName {
-    /// For the method called `method`.
-    pub const fn new(method: &'static str) -> Self {
-        MethodName {
-            method,
+impl FunctionName {
+    /// A name computed on first use.
+    pub const fn new() -> Self {
+        FunctionName {
             label: OnceLock::new(),
         }
     }
 
-    /// `Type::method`, where `self_type` is `type_name::<Self>()`; module
-    /// path and generic arguments are left out.
+    /// The label, from `probe`, the `type_name_of_val` of a function item
+    /// declared in the instrumented function, and `module_path!()`.
     #[inline]
-    pub fn label(&'static self, self_type: &str) -> &'static str {
-        self.label
-            .get_or_init(|| format!("{}::{}", short_type_name(self_type), self.method))
+    pub fn label(&'static self, probe: &str, module: &str) -> &'static str {
+        self.label.get_or_init(|| function_label(probe, module))
     }
 }
 
-fn short_type_name(type_name: &str) -> &str {
-    let path = type_name.split('<').next().unwrap_or(type_name);
-    let path = path
+impl Default for FunctionName {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `Type::method` or `function` from a probe's path: module, generic
+/// arguments, closures and the probe itself left out.
+fn function_label(probe: &str, module: &str) -> String {
+    let path = without_generics(probe);
+    let mut segments: Vec<&str> = path
+        .split("::")
+        .filter(|segment| !segment.is_empty() && !segment.starts_with("{{"))
+        .collect();
+    segments.pop(); // the probe
+    if let Some(self_type) = trait_impl_self_type(probe) {
+        let method = segments.last().copied().unwrap_or_default();
+        return format!("{self_type}::{method}");
+    }
+    let module: Vec<&str> = module.split("::").collect();
+    if segments.starts_with(&module) {
+        segments.drain(..module.len());
+    }
+    segments.join("::")
+}
+
+/// `A` in `<crate::m::A as crate::m::Trait>::method::probe`.
+fn trait_impl_self_type(probe: &str) -> Option<&str> {
+    let inner = probe.strip_prefix('<')?;
+    let self_type = inner.split(" as ").next()?;
+    let self_type = self_type.split('<').next().unwrap_or(self_type);
+    let self_type = self_type
         .trim_start_matches(['&', '*'])
         .trim_start_matches("mut ");
-    path.rsplit("::").next().unwrap_or(path)
+    self_type.rsplit("::").next()
+}
+
+/// `path` with every `<…>` removed, and the `<A as B>` of a trait impl.
+fn without_generics(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0usize;
+    for c in path.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::short_type_name;
+    use super::function_label;
 
     #[test]
-    fn type_names_lose_their_path_and_generics() {
+    fn probes_name_functions_by_their_path_in_the_module() {
+        let label = |probe| function_label(probe, "app::db");
+        assert_eq!(label("app::db::connect::__metrics_probe"), "connect");
+        assert_eq!(label("app::db::Pool::get::__metrics_probe"), "Pool::get");
+        assert_eq!(label("app::db::Pool<_>::get::__metrics_probe"), "Pool::get");
         assert_eq!(
-            short_type_name("app::db::Pool<alloc::string::String>"),
-            "Pool"
+            label("<app::db::Pool<u8> as app::Store>::get::__metrics_probe"),
+            "Pool::get"
         );
-        assert_eq!(short_type_name("&mut app::Service"), "Service");
-        assert_eq!(short_type_name("Local"), "Local");
+        assert_eq!(
+            label("app::db::Store::describe::__metrics_probe"),
+            "Store::describe"
+        );
+        assert_eq!(label("app::db::run::{{closure}}::__metrics_probe"), "run");
+        assert_eq!(label("elsewhere::f::__metrics_probe"), "elsewhere::f");
     }
 }

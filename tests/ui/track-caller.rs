@@ -1,0 +1,7 @@
+use metrics_runtime::instrumented;
+
+#[track_caller]
+#[instrumented]
+fn located() {}
+
+fn main() {}

@@ -154,6 +154,8 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
             enabled {
                 #statics
                 let #guard = #enter;
+                // A body of type `!` is no diverging sub-expression to its author.
+                #[allow(clippy::diverging_sub_expression)]
                 let #ret = #krate::__private::call_once(#closure);
                 #[allow(unreachable_code)]
                 #finish

@@ -173,7 +173,7 @@ fn sync_body(plan: &Plan, sig: &Signature, block: &Block) -> TokenStream {
 //     async fn f(tool: &str) -> Result<T, E> {
 //         static SITE: CallSite = …;
 //         let guard = SITE.enter(&[label(&tool, …)]);
-//         let (ret, guard) = Instrumented::new(guard, async move {
+//         let ret = Instrumented::new(&mut guard, async move {
 //             let body: Result<T, E> = { body };
 //             body
 //         }).await;
@@ -305,8 +305,8 @@ fn measured_future(
     let annotation = output.map(|ty| quote!(let #ret: #ty = #ret;));
     quote! {
         #statics
-        let #guard = #enter;
-        let (#ret, #guard) = #krate::__private::Instrumented::new(#guard, #future).await;
+        let mut #guard = #enter;
+        let #ret = #krate::__private::Instrumented::new(&mut #guard, #future).await;
         #annotation
         #[allow(unreachable_code)]
         #finish

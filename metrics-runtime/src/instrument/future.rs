@@ -8,32 +8,32 @@ use std::task::{Context, Poll};
 use super::guard::{CallState, Guard};
 
 pin_project_lite::pin_project! {
-    /// Polls the body of an instrumented `async fn`, then hands back its
-    /// output with the call's [`Guard`].
+    /// Polls the body of an instrumented `async fn`, marking the call's
+    /// [`Guard`] while it does.
     ///
-    /// The guard knows whether the body is being polled: dropped then, the
-    /// body panicked (even if the executor catches the panic and drops the
-    /// future later); dropped between polls, the call was cancelled (even
-    /// while some other code is unwinding).
+    /// The guard then knows whether the body is being polled: dropped then,
+    /// the body panicked (even if the executor catches the panic and drops
+    /// the future later); dropped between polls, the call was cancelled
+    /// (even while some other code is unwinding).
     #[must_use = "futures do nothing unless polled"]
-    pub struct Instrumented<F> {
+    pub struct Instrumented<'g, F> {
         #[pin]
         body: F,
-        guard: Guard,
+        guard: &'g mut Guard,
     }
 }
 
-impl<F> Instrumented<F> {
-    /// Measures `body` under `guard`.
+impl<'g, F> Instrumented<'g, F> {
+    /// Measures `body` under `guard`, which stays with the caller.
     #[inline]
-    pub fn new(mut guard: Guard, body: F) -> Self {
+    pub fn new(guard: &'g mut Guard, body: F) -> Self {
         guard.set_state(CallState::AsyncIdle);
         Instrumented { body, guard }
     }
 }
 
-impl<F: Future> Future for Instrumented<F> {
-    type Output = (F::Output, Guard);
+impl<F: Future> Future for Instrumented<'_, F> {
+    type Output = F::Output;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -41,9 +41,6 @@ impl<F: Future> Future for Instrumented<F> {
         this.guard.set_state(CallState::AsyncPolling);
         let polled = this.body.poll(cx);
         this.guard.set_state(CallState::AsyncIdle);
-        match polled {
-            Poll::Ready(output) => Poll::Ready((output, this.guard.take())),
-            Poll::Pending => Poll::Pending,
-        }
+        polled
     }
 }

@@ -122,13 +122,9 @@ impl Guard {
         }
     }
 
+    #[inline]
     pub(crate) fn set_state(&mut self, state: CallState) {
         self.state = state;
-    }
-
-    /// Hands the call over, leaving a guard that records nothing.
-    pub(crate) fn take(&mut self) -> Guard {
-        std::mem::replace(self, Guard::DISABLED)
     }
 }
 

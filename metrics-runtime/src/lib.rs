@@ -31,19 +31,26 @@ mod config;
 pub mod encoding;
 mod error;
 mod family;
+#[cfg(feature = "http")]
+pub mod http;
 mod instrument;
 mod label;
 mod label_set;
 mod metric_opts;
 mod metrics_family;
 mod names;
+#[cfg(feature = "push")]
+pub mod push;
 mod registry;
+pub mod textfile;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use config::{builder, is_enabled, set_enabled, Builder};
-pub use encoding::{encode_text, gather_text, TEXT_CONTENT_TYPE};
+pub use encoding::{
+    encode_openmetrics, encode_text, gather_text, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE,
+};
 pub use error::Error;
 pub use family::{Family, FamilyMetric};
 pub use instrument::guard::Outcome;

@@ -160,3 +160,146 @@ pub fn promtool_check(text: &str) {
         String::from_utf8_lossy(&output.stderr),
     );
 }
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A child process killed (and reaped) when dropped, with a scratch directory.
+pub struct Server {
+    child: std::process::Child,
+    /// Where the server keeps its data; removed on drop.
+    pub dir: PathBuf,
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `program` with `args` (where `{dir}` and `{port}` are replaced)
+    /// on a free 127.0.0.1 port, and waits until `ready_path` answers 200.
+    pub fn start(program: &std::path::Path, args: &[&str], ready_path: &str) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!(
+            "metrics-test-{}-{}-{port}",
+            program
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("server"),
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        let args: Vec<String> = args
+            .iter()
+            .map(|arg| {
+                arg.replace("{dir}", &dir.display().to_string())
+                    .replace("{port}", &port.to_string())
+            })
+            .collect();
+        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
+        let child = std::process::Command::new(program)
+            .args(&args)
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+        let server = Server {
+            child,
+            dir,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if http_get(&format!("{}{ready_path}", server.url))
+                .is_some_and(|(status, _)| status == 200)
+            {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!(
+            "{} did not get ready; its log:\n{}",
+            program.display(),
+            std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default()
+        );
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A blocking HTTP/1.1 GET of `url` (`http://127.0.0.1:port/path`):
+/// the status and the body, or `None` if nothing answers.
+pub fn http_get(url: &str) -> Option<(u16, String)> {
+    http_request("GET", url, &[], "")
+}
+
+/// A blocking HTTP/1.1 request with extra `headers` and a `body`.
+pub fn http_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://")?;
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Some((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}

@@ -1,5 +1,10 @@
-//! Exposition formats.
+//! Exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0, and the
+//! choice between them.
 
+mod format;
+mod openmetrics;
 mod text;
 
+pub use format::Format;
+pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
 pub use text::{encode_text, gather_text, TEXT_CONTENT_TYPE};

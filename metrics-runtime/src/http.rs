@@ -1,0 +1,1 @@
+//! A `/metrics` endpoint on tokio and axum.

@@ -1,0 +1,1 @@
+//! The node_exporter textfile collector: the exposition written to a file.

@@ -69,6 +69,9 @@ fn write_family(out: &mut String, family: &MetricFamily) {
             MetricType::GAUGE => {
                 write_sample(out, name, metric, None, metric.get_gauge().get_value())
             }
+            // Untyped samples only come from hand-made collectors; their
+            // accessor is deprecated but still the only way to the value.
+            #[allow(deprecated)]
             MetricType::UNTYPED => {
                 write_sample(out, name, metric, None, metric.get_untyped().get_value())
             }

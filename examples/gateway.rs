@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 
 use metrics_runtime::{Family, LabelSet, LabelValue, MetricsFamily};
 use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Registry};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 /// How a request through the gateway ended.
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq)]
@@ -118,36 +116,6 @@ async fn serve_traffic(metrics: &GatewayMetrics, limit: Option<u64>) {
     }
 }
 
-/// Answers one HTTP/1.1 request: `registry`'s exposition on `GET /metrics`.
-async fn serve_one(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
-    let mut request = vec![0; 8192];
-    let mut read = 0;
-    while !request[..read].windows(4).any(|w| w == b"\r\n\r\n") && read < request.len() {
-        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request[read..]))
-            .await??;
-        if n == 0 {
-            return Ok(());
-        }
-        read += n;
-    }
-    let head = String::from_utf8_lossy(&request[..read]);
-    let (status, content_type, body) = match head.split_whitespace().take(2).collect::<Vec<_>>()[..]
-    {
-        ["GET", "/metrics"] => (
-            "200 OK",
-            metrics_runtime::TEXT_CONTENT_TYPE,
-            metrics_runtime::encode_text(registry),
-        ),
-        _ => ("404 Not Found", "text/plain", "try /metrics\n".to_owned()),
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
@@ -157,31 +125,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let limit = std::env::var("GATEWAY_REQUESTS")
         .ok()
         .and_then(|n| n.parse().ok());
-    let listener = TcpListener::bind(&addr).await?;
+    let server = metrics_runtime::http::serve_registry(addr.as_str(), registry).await?;
     println!(
         "serving gateway metrics on http://{}/metrics (Ctrl-C to stop)",
-        listener.local_addr()?
+        server.local_addr()
     );
 
-    let traffic = serve_traffic(&metrics, limit);
-    tokio::pin!(traffic);
-    let mut traffic_done = false;
-    loop {
-        tokio::select! {
-            () = &mut traffic, if !traffic_done => {
-                traffic_done = true;
-                println!("handled {} requests", limit.unwrap_or_default());
-            }
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
-                if let Err(err) = serve_one(stream, &registry).await {
-                    eprintln!("metrics request failed: {err}");
-                }
-            }
-            _ = tokio::signal::ctrl_c() => {
-                println!("stopped");
-                return Ok(());
-            }
+    tokio::select! {
+        () = serve_traffic(&metrics, limit) => {
+            println!("handled {} requests", limit.unwrap_or_default());
+            tokio::signal::ctrl_c().await?;
         }
+        stopped = tokio::signal::ctrl_c() => stopped?,
     }
+    server.shutdown().await?;
+    println!("stopped");
+    Ok(())
 }

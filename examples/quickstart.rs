@@ -11,8 +11,6 @@
 use std::time::Duration;
 
 use metrics_runtime::instrumented;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug)]
 enum QuoteError {
@@ -57,60 +55,19 @@ async fn trade() {
     }
 }
 
-/// Answers one HTTP/1.1 request: the exposition on `GET /metrics`, 404 elsewhere.
-async fn serve_one(mut stream: TcpStream) -> std::io::Result<()> {
-    let mut request = vec![0; 8192];
-    let mut read = 0;
-    while !request[..read].windows(4).any(|w| w == b"\r\n\r\n") && read < request.len() {
-        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request[read..]))
-            .await??;
-        if n == 0 {
-            return Ok(());
-        }
-        read += n;
-    }
-    let head = String::from_utf8_lossy(&request[..read]);
-    let (status, content_type, body) = match head.split_whitespace().take(2).collect::<Vec<_>>()[..]
-    {
-        ["GET", "/metrics"] => (
-            "200 OK",
-            metrics_runtime::TEXT_CONTENT_TYPE,
-            metrics_runtime::gather_text(),
-        ),
-        _ => ("404 Not Found", "text/plain", "try /metrics\n".to_owned()),
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
-}
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:9201".to_owned());
-    let listener = TcpListener::bind(&addr).await?;
+    let server = metrics_runtime::http::serve(addr.as_str()).await?;
     println!(
         "serving metrics on http://{}/metrics (Ctrl-C to stop)",
-        listener.local_addr()?
+        server.local_addr()
     );
 
-    tokio::spawn(trade());
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
-                tokio::spawn(async move {
-                    if let Err(err) = serve_one(stream).await {
-                        eprintln!("metrics request failed: {err}");
-                    }
-                });
-            }
-            _ = tokio::signal::ctrl_c() => {
-                println!("stopped");
-                return Ok(());
-            }
-        }
-    }
+    let work = tokio::spawn(trade());
+    tokio::signal::ctrl_c().await?;
+    work.abort();
+    server.shutdown().await?;
+    println!("stopped");
+    Ok(())
 }

@@ -1,0 +1,211 @@
+//! Real scrapers read our `/metrics`: Prometheus (which asks for
+//! OpenMetrics) and VictoriaMetrics (which asks for text 0.0.4), both on
+//! 127.0.0.1, and their query APIs return the exact counts recorded here.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use metrics_runtime::encoding::Format;
+use metrics_runtime::{http, instrumented};
+use support::Server;
+
+#[instrumented(name = "scraped_work", labels(outcome), buckets = [0.001, 0.1])]
+fn work(outcome: &str) -> Result<(), String> {
+    if outcome == "ok" {
+        Ok(())
+    } else {
+        Err(outcome.to_owned())
+    }
+}
+
+/// The formats our server chose, from the scrapers' `Accept` headers.
+static FORMATS: Mutex<Vec<Format>> = Mutex::new(Vec::new());
+
+/// The default `/metrics` router, noting each request's negotiated format.
+fn recording_router() -> axum::Router {
+    http::router().layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let accept = request
+                .headers()
+                .get("accept")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            FORMATS.lock().unwrap().push(Format::from_accept(accept));
+            next.run(request).await
+        },
+    ))
+}
+
+fn record_work() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for _ in 0..7 {
+            work("ok").unwrap();
+        }
+        for _ in 0..3 {
+            work("timeout").unwrap_err();
+        }
+    });
+}
+
+/// A scratch directory holding a scrape configuration for `target`.
+fn scrape_config(name: &str, target: std::net::SocketAddr) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("metrics-scrape-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: toolkit\n    \
+         static_configs:\n      - targets: ['{target}']\n"
+    );
+    let path = dir.join("scrape.yml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// The value of the first series `query` returns, polled until `done`
+/// accepts it or 30 s pass.
+fn query_until(server: &Server, query: &str, done: impl Fn(f64) -> bool) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = None;
+    while Instant::now() < deadline {
+        let url = format!("{}/api/v1/query?query={}", server.url, encode_query(query));
+        if let Some((200, body)) = support::http_get(&url) {
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["status"], "success", "{body}");
+            last = json["data"]["result"][0]["value"][1]
+                .as_str()
+                .and_then(|value| value.parse::<f64>().ok());
+            if last.is_some_and(&done) {
+                return last.unwrap_or_default();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!(
+        "`{query}` never settled (last value {last:?}); server log:\n{}",
+        server.log()
+    );
+}
+
+fn encode_query(query: &str) -> String {
+    query
+        .bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_openmetrics_and_counts_exactly() {
+    let Some(prometheus) = support::require_binary("prometheus", "apt-get install prometheus")
+    else {
+        return;
+    };
+    record_work();
+    let ours = http::serve_router("127.0.0.1:0", recording_router())
+        .await
+        .unwrap();
+    let config = scrape_config("prometheus", ours.local_addr());
+    let checked = tokio::task::spawn_blocking(move || {
+        let config_arg = format!("--config.file={}", config.display());
+        let server = Server::start(
+            &prometheus,
+            &[
+                &config_arg,
+                "--storage.tsdb.path={dir}/data",
+                "--web.listen-address=127.0.0.1:{port}",
+            ],
+            "/-/ready",
+        );
+        let up = query_until(&server, "up{job=\"toolkit\"}", |up| up == 1.0);
+        let targets = support::http_get(&format!("{}/api/v1/targets", server.url))
+            .unwrap()
+            .1;
+        let ok = query_until(
+            &server,
+            "scraped_work_total{outcome=\"ok\",result=\"ok\"}",
+            |v| v > 0.0,
+        );
+        let errors = query_until(
+            &server,
+            "scraped_work_total{outcome=\"timeout\",result=\"error\"}",
+            |v| v > 0.0,
+        );
+        let count = query_until(
+            &server,
+            "scraped_work_duration_seconds_count{outcome=\"ok\"}",
+            |v| v > 0.0,
+        );
+        let inf = query_until(
+            &server,
+            "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
+            |v| v > 0.0,
+        );
+        let _ = std::fs::remove_dir_all(config.parent().unwrap());
+        (up, targets, ok, errors, count, inf)
+    })
+    .await
+    .unwrap();
+    ours.shutdown().await.unwrap();
+    let (up, targets, ok, errors, count, inf) = checked;
+    assert_eq!(up, 1.0);
+    assert!(targets.contains("\"lastError\":\"\""), "{targets}");
+    assert_eq!((ok, errors, count, inf), (7.0, 3.0, 7.0, 7.0));
+    assert!(FORMATS.lock().unwrap().contains(&Format::OpenMetrics));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn victoria_metrics_scrapes_text_and_counts_exactly() {
+    let Some(victoria) =
+        support::require_binary("victoria-metrics", "apt-get install victoria-metrics")
+    else {
+        return;
+    };
+    record_work();
+    let ours = http::serve_router("127.0.0.1:0", recording_router())
+        .await
+        .unwrap();
+    let config = scrape_config("victoria", ours.local_addr());
+    let checked = tokio::task::spawn_blocking(move || {
+        let config_arg = format!("-promscrape.config={}", config.display());
+        let server = Server::start(
+            &victoria,
+            &[
+                &config_arg,
+                "-storageDataPath={dir}/data",
+                "-httpListenAddr=127.0.0.1:{port}",
+                "-search.latencyOffset=0s",
+                "-search.disableCache",
+            ],
+            "/health",
+        );
+        let ok = query_until(
+            &server,
+            "scraped_work_total{outcome=\"ok\",result=\"ok\"}",
+            |v| v > 0.0,
+        );
+        let errors = query_until(
+            &server,
+            "scraped_work_total{outcome=\"timeout\",result=\"error\"}",
+            |v| v > 0.0,
+        );
+        let bucket = query_until(
+            &server,
+            "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
+            |v| v > 0.0,
+        );
+        let _ = std::fs::remove_dir_all(config.parent().unwrap());
+        (ok, errors, bucket)
+    })
+    .await
+    .unwrap();
+    ours.shutdown().await.unwrap();
+    assert_eq!(checked, (7.0, 3.0, 7.0));
+    assert!(FORMATS.lock().unwrap().contains(&Format::Text));
+}

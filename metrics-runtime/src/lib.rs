@@ -42,6 +42,8 @@ mod names;
 #[cfg(feature = "push")]
 pub mod push;
 mod registry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod textfile;
 
 #[doc(hidden)]

@@ -1,1 +1,239 @@
 //! The node_exporter textfile collector: the exposition written to a file.
+//!
+//! [`write()`] replaces the file atomically; [`spawn`] keeps doing so on an interval.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use prometheus::Registry;
+
+use crate::encode_text;
+
+/// Writes [`encode_text`] of `registry` to `path`, atomically.
+///
+/// The text goes to a temporary file next to `path` (named
+/// `.{file name}.{pid}.{n}.tmp`: hidden, and not `*.prom`, so node_exporter
+/// never reads it), is synced to disk, then renamed over `path`: a reader
+/// sees the old file or the new one, never a part. On an error the temporary
+/// file is removed and the error returned; `path` is left as it was.
+///
+/// ```
+/// let registry = prometheus::Registry::new();
+/// let jobs = prometheus::IntCounter::new("jobs_total", "Jobs run.").unwrap();
+/// registry.register(Box::new(jobs.clone())).unwrap();
+/// jobs.inc();
+///
+/// // In production: the directory of node_exporter's `--collector.textfile.directory`.
+/// let dir = std::env::temp_dir().join(format!("textfile-write-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// metrics_runtime::textfile::write(&registry, dir.join("jobs.prom"))?;
+///
+/// let text = std::fs::read_to_string(dir.join("jobs.prom"))?;
+/// assert!(text.ends_with("jobs_total 1\n"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write(registry: &Registry, path: impl AsRef<Path>) -> io::Result<()> {
+    write_text(&encode_text(registry), path.as_ref())
+}
+
+fn write_text(text: &str, path: &Path) -> io::Result<()> {
+    let (mut file, temp) = create_temp(path)?;
+    // Synced before the rename: otherwise a crash could leave `path` naming
+    // an empty file.
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let result = written.and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        // The first error is the one worth returning; if the directory is
+        // gone, so is the temporary file.
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// A new, empty temporary file in the directory of `path`, and its path.
+fn create_temp(path: &Path) -> io::Result<(File, PathBuf)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{}` does not name a file", path.display()),
+        )
+    })?;
+    // The same directory, so that the rename never crosses file systems.
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut attempts = 0;
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".{}.{n}.tmp", std::process::id()));
+        let temp = dir.join(temp_name);
+        // `create_new`: never write into a file someone else is writing, e.g.
+        // a process with the same pid in another container sharing the
+        // directory.
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((file, temp)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Starts a thread that [`write()`]s `registry` to `path` at once, then every
+/// `every` until [`TextfileWriter::stop`] or drop.
+///
+/// A failed write (a full disk, a missing directory) is logged with
+/// `log::error!` and tried again at the next tick; the thread keeps going.
+/// `stop`, and dropping the handle, wake the thread at once for a final
+/// write, so the file ends with the last values.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let registry = prometheus::Registry::new();
+/// let jobs = prometheus::IntCounter::new("jobs_total", "Jobs run.").unwrap();
+/// registry.register(Box::new(jobs.clone())).unwrap();
+///
+/// let dir = std::env::temp_dir().join(format!("textfile-spawn-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let writer = metrics_runtime::textfile::spawn(registry, dir.join("jobs.prom"), Duration::from_secs(15));
+/// jobs.inc();
+/// writer.stop()?; // returns at once, after a final write
+///
+/// let text = std::fs::read_to_string(dir.join("jobs.prom"))?;
+/// assert!(text.ends_with("jobs_total 1\n"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Panics
+///
+/// If `every` is zero (as `tokio::time::interval`), or if the thread cannot
+/// be created (as [`std::thread::spawn`]).
+pub fn spawn(registry: Registry, path: impl Into<PathBuf>, every: Duration) -> TextfileWriter {
+    assert!(
+        !every.is_zero(),
+        "textfile::spawn: the interval `every` must not be zero"
+    );
+    let path = path.into();
+    // The thread waits on `wake` between writes; dropping `stop` wakes it.
+    let (stop, wake) = mpsc::channel();
+    let thread = thread::Builder::new()
+        .name("metrics-textfile".to_owned())
+        .spawn({
+            let path = path.clone();
+            move || run(&registry, &path, every, &wake)
+        })
+        .expect("cannot start the metrics textfile thread");
+    TextfileWriter {
+        path,
+        every,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+/// The writer thread: returns the result of the final write.
+fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -> io::Result<()> {
+    let mut failing = false;
+    loop {
+        let started = Instant::now();
+        match write(registry, path) {
+            Ok(()) if failing => {
+                log::info!("metrics textfile `{}` written again", path.display());
+                failing = false;
+            }
+            Ok(()) => {}
+            Err(err) => {
+                log::error!(
+                    "cannot write metrics textfile `{}`: {err}; retrying in {every:?}",
+                    path.display()
+                );
+                failing = true;
+            }
+        }
+        // Time spent writing counts towards the interval; a write slower
+        // than `every` is followed at once by the next (`recv_timeout(0)`
+        // still sees a stop).
+        match wake.recv_timeout(every.saturating_sub(started.elapsed())) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    write(registry, path)
+}
+
+/// A thread writing a registry to a textfile on an interval; from [`spawn`].
+///
+/// Dropping it stops the thread after a final write, as [`stop`](Self::stop)
+/// does, and logs that write's error.
+pub struct TextfileWriter {
+    path: PathBuf,
+    every: Duration,
+    /// Dropped to wake the thread and stop it.
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl TextfileWriter {
+    /// The file written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops the thread promptly, after a final write; returns that write's result.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        drop(self.stop.take());
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the metrics textfile thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TextfileWriter {
+    fn drop(&mut self) {
+        if let Err(err) = self.finish() {
+            log::error!(
+                "cannot write metrics textfile `{}` on drop: {err}",
+                self.path.display()
+            );
+        }
+    }
+}
+
+impl fmt::Debug for TextfileWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextfileWriter")
+            .field("path", &self.path)
+            .field("every", &self.every)
+            .field(
+                "running",
+                &self.thread.as_ref().is_some_and(|t| !t.is_finished()),
+            )
+            .finish_non_exhaustive()
+    }
+}

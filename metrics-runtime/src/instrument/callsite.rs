@@ -78,6 +78,14 @@ impl CallSite {
         &'static self,
         values: impl FnOnce() -> [&'static str; N],
     ) -> Guard {
+        #[cfg(feature = "testing")]
+        if let Some(capture) = crate::testing::active() {
+            return Guard::start(
+                capture
+                    .family(self.descriptor)
+                    .series(LabelValues::All(&values())),
+            );
+        }
         let series = match self.static_series.get() {
             Some(series) => series,
             None => self
@@ -91,6 +99,14 @@ impl CallSite {
     /// label.
     #[inline]
     pub fn enter(&'static self, values: &[&str]) -> Guard {
+        #[cfg(feature = "testing")]
+        if let Some(capture) = crate::testing::active() {
+            return Guard::start(
+                capture
+                    .family(self.descriptor)
+                    .series(LabelValues::All(values)),
+            );
+        }
         Guard::start(self.family().series(LabelValues::All(values)))
     }
 
@@ -104,6 +120,16 @@ impl CallSite {
         position: usize,
         template: &[&str],
     ) -> Guard {
+        #[cfg(feature = "testing")]
+        if let Some(capture) = crate::testing::active() {
+            let mut buf = crate::LabelBuf::new();
+            let values = LabelValues::Spliced {
+                template,
+                position,
+                value: value.label_value(&mut buf),
+            };
+            return Guard::start(capture.family(self.descriptor).series(values));
+        }
         if let Some(cardinality) = T::CARDINALITY.filter(|&n| n <= MAX_INDEXED) {
             if let Some(slot) = self.indexed_slot(value, cardinality) {
                 let series = match slot.get() {

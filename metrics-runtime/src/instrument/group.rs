@@ -23,24 +23,60 @@ struct NameGroup {
     families: Mutex<Vec<&'static FunctionFamily>>,
 }
 
-static GROUPS: Mutex<Option<HashMap<String, &'static NameGroup>>> = Mutex::new(None);
+/// The name groups of one registry.
+#[derive(Default)]
+pub(crate) struct Groups {
+    by_name: Mutex<HashMap<String, &'static NameGroup>>,
+}
+
+/// The groups of [`crate::registry()`].
+static GLOBAL: std::sync::LazyLock<Groups> = std::sync::LazyLock::new(Groups::default);
 
 /// The family `descriptor` records into, registered in [`crate::registry()`]
-/// when it is new.
-///
-/// Never fails: a family the registry refuses (its name taken by another
-/// metric), or one that disagrees with an earlier function of the same
-/// name, is logged and still measured, unregistered.
+/// when it is new; see [`Groups::family_for`].
 pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFamily {
-    let shape = Shape::of(descriptor);
-    let mut groups = GROUPS.lock().unwrap_or_else(PoisonError::into_inner);
-    let groups = groups.get_or_insert_with(HashMap::new);
-    match groups.get(&shape.name) {
-        Some(group) => group.join(descriptor, shape),
-        None => {
-            let (group, family) = NameGroup::register(descriptor, shape);
-            groups.insert(family.name().to_owned(), group);
-            family
+    GLOBAL.family_for(descriptor, crate::registry())
+}
+
+impl Groups {
+    /// The family `descriptor` records into, registered in `registry` when
+    /// it is new.
+    ///
+    /// Never fails: a family the registry refuses (its name taken by
+    /// another metric), or one that disagrees with an earlier function of
+    /// the same name, is logged and still measured, unregistered.
+    pub(crate) fn family_for(
+        &self,
+        descriptor: &'static Descriptor,
+        registry: &prometheus::Registry,
+    ) -> &'static FunctionFamily {
+        let shape = Shape::of(descriptor);
+        let mut groups = self.by_name.lock().unwrap_or_else(PoisonError::into_inner);
+        match groups.get(&shape.name) {
+            Some(group) => group.join(descriptor, shape),
+            None => {
+                let (group, family) = NameGroup::register(descriptor, shape, registry);
+                groups.insert(family.name().to_owned(), group);
+                family
+            }
+        }
+    }
+
+    fn footprint(&self, footprint: &mut Footprint) {
+        let groups = self.by_name.lock().unwrap_or_else(PoisonError::into_inner);
+        for group in groups.values() {
+            for family in group
+                .families
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+            {
+                footprint.families += 1;
+                for series in family.all_series() {
+                    footprint.series += 1;
+                    footprint.bytes += series.allocated_bytes();
+                }
+            }
         }
     }
 }
@@ -50,6 +86,7 @@ impl NameGroup {
     fn register(
         descriptor: &Descriptor,
         shape: Shape,
+        registry: &prometheus::Registry,
     ) -> (&'static NameGroup, &'static FunctionFamily) {
         let family = FunctionFamily::leak(shape);
         let group: &'static NameGroup = Box::leak(Box::new(NameGroup {
@@ -62,7 +99,7 @@ impl NameGroup {
                 "the constant label `{label}` set by `builder()` is also one of its labels"
             )),
             (None, Err(err)) => Some(err.to_string()),
-            (None, Ok(_)) => crate::registry()
+            (None, Ok(_)) => registry
                 .register(Box::new(GroupCollector(group)))
                 .err()
                 .map(|err| err.to_string()),
@@ -148,23 +185,9 @@ pub struct Footprint {
     pub bytes: usize,
 }
 
-/// The [`Footprint`] of everything instrumented and exported so far.
+/// The [`Footprint`] of everything instrumented so far.
 pub(crate) fn footprint() -> Footprint {
-    let groups = GROUPS.lock().unwrap_or_else(PoisonError::into_inner);
     let mut footprint = Footprint::default();
-    for group in groups.iter().flat_map(HashMap::values) {
-        for family in group
-            .families
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            footprint.families += 1;
-            for series in family.all_series() {
-                footprint.series += 1;
-                footprint.bytes += series.allocated_bytes();
-            }
-        }
-    }
+    GLOBAL.footprint(&mut footprint);
     footprint
 }

@@ -7,10 +7,24 @@ use crate::names::{is_valid_label_name, is_valid_metric_name, RESERVED_LABELS};
 use crate::Error;
 
 /// Settings fixed at start-up by [`builder`] and read when a family is first used.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) namespace: Option<String>,
     pub(crate) const_labels: Vec<(String, String)>,
+    pub(crate) max_series: usize,
+}
+
+/// Label sets a family holds unless told otherwise.
+pub const DEFAULT_MAX_SERIES: usize = 10_000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            namespace: None,
+            const_labels: Vec::new(),
+            max_series: DEFAULT_MAX_SERIES,
+        }
+    }
 }
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
@@ -56,6 +70,15 @@ impl Builder {
     /// (`service`, `instance`, …).
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.config.const_labels.push((name.into(), value.into()));
+        self
+    }
+
+    /// How many label sets each family keeps (default 10,000); past it,
+    /// new label sets share one series labelled `__overflow__`, counted in
+    /// `metrics_runtime_series_overflow_total{family}`. `max_series = N` on
+    /// a function or field overrides it.
+    pub fn max_series(mut self, max_series: usize) -> Self {
+        self.config.max_series = max_series.max(1);
         self
     }
 

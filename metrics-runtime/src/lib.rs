@@ -39,6 +39,7 @@ mod label_set;
 mod metric_opts;
 mod metrics_family;
 mod names;
+mod overflow;
 #[cfg(feature = "push")]
 pub mod push;
 mod registry;
@@ -49,7 +50,7 @@ pub mod textfile;
 #[doc(hidden)]
 pub mod __private;
 
-pub use config::{builder, is_enabled, set_enabled, Builder};
+pub use config::{builder, is_enabled, set_enabled, Builder, DEFAULT_MAX_SERIES};
 pub use encoding::{
     encode_openmetrics, encode_text, gather_text, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE,
 };
@@ -59,6 +60,7 @@ pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
 pub use label_set::LabelSet;
 pub use metrics_family::MetricsFamily;
+pub use overflow::OVERFLOW_VALUE;
 pub use registry::registry;
 
 /// Measures every call of a function: calls by result, duration, calls in flight.

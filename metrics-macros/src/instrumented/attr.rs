@@ -24,6 +24,7 @@ pub struct Args {
     pub krate: Option<Path>,
     pub skip: Option<Ident>,
     pub error_kind: Option<Ident>,
+    pub max_series: Option<syn::LitInt>,
 }
 
 /// `labels(...)`: what it lists.
@@ -58,7 +59,7 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `error_kind`, `help`, `crate`, `skip`";
+                         `in_flight`, `duration`, `error_kind`, `max_series`, `help`, `crate`, `skip`";
 
 impl Args {
     /// Parses the arguments, collecting an error for each bad one.
@@ -111,6 +112,7 @@ impl Args {
             "crate" => set(&mut self.krate, &keyword, value(input)?, errors),
             "skip" => set(&mut self.skip, &keyword, keyword.clone(), errors),
             "error_kind" => set(&mut self.error_kind, &keyword, keyword.clone(), errors),
+            "max_series" => set(&mut self.max_series, &keyword, value(input)?, errors),
             other => Err(syn::Error::new(
                 keyword.span(),
                 format!("unknown argument `{other}`; expected one of {ARGUMENTS}"),
@@ -143,6 +145,7 @@ impl Args {
             krate: pick(&overrides.krate, &self.krate),
             skip: overrides.skip.clone(),
             error_kind: pick(&overrides.error_kind, &self.error_kind),
+            max_series: pick(&overrides.max_series, &self.max_series),
         }
     }
 }

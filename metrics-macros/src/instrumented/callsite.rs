@@ -39,6 +39,10 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
+    let max_series = match plan.max_series {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
     let method = plan.labels.iter().find_map(|label| match &label.value {
         PlannedValue::FunctionPath => {
             let ident = method_ident();
@@ -58,6 +62,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             duration: #duration,
             in_flight: #in_flight,
             error_kind: #error_kind,
+            max_series: #max_series,
             function: #function,
             module: ::core::module_path!(),
             file: ::core::file!(),

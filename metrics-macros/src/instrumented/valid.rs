@@ -25,6 +25,8 @@ pub struct Plan {
     /// when `E` cannot be read from it), where an `E` that is no label
     /// value is reported.
     pub error_kind: Option<Span>,
+    /// `max_series = N`: label sets kept before new ones overflow.
+    pub max_series: Option<usize>,
     pub outcome: OutcomeRule,
     pub function: String,
 }
@@ -126,6 +128,10 @@ pub fn plan(
             .error_kind
             .as_ref()
             .and_then(|keyword| error_kind(keyword, sig, block, errors)),
+        max_series: args
+            .max_series
+            .as_ref()
+            .and_then(|n| checked_max_series(n, errors)),
         outcome: outcome_rule(args, sig, errors),
         function,
     };
@@ -288,6 +294,20 @@ fn checked_duration_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> 
         );
     }
     checked_buckets(buckets, errors)
+}
+
+/// `max_series = N` with `N` a whole number above 0.
+pub fn checked_max_series(limit: &syn::LitInt, errors: &mut Errors) -> Option<usize> {
+    match limit.base10_parse::<usize>() {
+        Ok(0) | Err(_) => {
+            errors.at(
+                limit.span(),
+                format!("`max_series` is a number of label sets above 0, not `{limit}`"),
+            );
+            None
+        }
+        Ok(n) => Some(n),
+    }
 }
 
 fn returns_never(sig: &Signature) -> bool {

@@ -28,6 +28,8 @@ pub struct Descriptor {
     pub in_flight: bool,
     /// Whether `N_errors_total{kind}` is kept (`error_kind`).
     pub error_kind: bool,
+    /// Label sets kept before new ones overflow; `None` for the default.
+    pub max_series: Option<usize>,
     /// The Rust function name.
     pub function: &'static str,
     /// `module_path!()` of the function.

@@ -16,6 +16,8 @@ use crate::config::config;
 #[derive(Debug)]
 pub(crate) struct FunctionFamily {
     shape: Shape,
+    /// The series of label sets past the limit, and their counter.
+    overflow: std::sync::OnceLock<(&'static Series, Option<prometheus::IntCounter>)>,
     series_shape: &'static SeriesShape,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
@@ -31,6 +33,7 @@ pub(crate) struct Shape {
     measures_duration: bool,
     tracks_in_flight: bool,
     counts_error_kinds: bool,
+    max_series: usize,
 }
 
 impl Shape {
@@ -51,6 +54,7 @@ impl Shape {
             measures_duration: descriptor.duration,
             tracks_in_flight: descriptor.in_flight,
             counts_error_kinds: descriptor.error_kind,
+            max_series: descriptor.max_series.unwrap_or(config().max_series),
         }
     }
 
@@ -118,17 +122,47 @@ impl FunctionFamily {
         );
         Box::leak(Box::new(FunctionFamily {
             series_shape: Box::leak(Box::new(series_shape)),
+            series: SeriesTable::new(shape.max_series),
+            overflow: std::sync::OnceLock::new(),
             shape,
             const_labels,
-            series: SeriesTable::new(),
         }))
     }
 
     /// The series for these label values (one per declared label, in order).
     #[inline]
     pub(crate) fn series(&self, values: LabelValues<'_>) -> &'static Series {
-        self.series
-            .get_or_insert(values, || Series::new(values, self.series_shape))
+        let made = self
+            .series
+            .get_or_insert(values, || Series::new(values, self.series_shape));
+        match made {
+            Some(series) => series,
+            None => self.overflow_series(),
+        }
+    }
+
+    /// The one series past the limit, every label `__overflow__`; each
+    /// call that lands here is counted.
+    #[cold]
+    fn overflow_series(&self) -> &'static Series {
+        let (series, counter) = self.overflow.get_or_init(|| {
+            log::warn!(
+                "metric `{}` holds {} label sets, its limit; further ones are recorded as `{}`",
+                self.shape.name,
+                self.shape.max_series,
+                crate::OVERFLOW_VALUE
+            );
+            let values = vec![crate::OVERFLOW_VALUE; self.shape.label_names.len()];
+            let series = Series::new(LabelValues::All(&values), self.series_shape);
+            (
+                &*Box::leak(Box::new(series)),
+                crate::overflow::counter_for(&self.shape.name),
+            )
+        });
+        if let Some(counter) = counter {
+            counter.inc();
+        }
+        series
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -139,8 +173,11 @@ impl FunctionFamily {
         &self.shape
     }
 
+    /// Every series, the overflow series included.
     pub(crate) fn all_series(&self) -> Vec<&'static Series> {
-        self.series.all()
+        let mut all = self.series.all();
+        all.extend(self.overflow.get().map(|(series, _)| *series));
+        all
     }
 
     /// A constant label of [`crate::builder()`] that is also a label of
@@ -172,8 +209,7 @@ impl FunctionFamily {
 
     fn collect_own(&self) -> Vec<proto::MetricFamily> {
         let mut series: Vec<(&'static Series, SeriesValues)> = self
-            .series
-            .all()
+            .all_series()
             .into_iter()
             .map(|series| (series, series.read()))
             .collect();

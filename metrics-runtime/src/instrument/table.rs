@@ -3,6 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::series::Series;
@@ -62,6 +63,9 @@ pub(crate) struct SeriesTable {
     seed: u64,
     replicas: Box<[Replica]>,
     creation: Mutex<()>,
+    limit: usize,
+    len: AtomicUsize,
+    full: AtomicBool,
 }
 
 /// One copy of the index, on cache lines of its own.
@@ -78,25 +82,33 @@ impl Replica {
 }
 
 impl SeriesTable {
-    pub(crate) fn new() -> Self {
+    /// A table that holds at most `limit` series.
+    pub(crate) fn new(limit: usize) -> Self {
         SeriesTable {
             seed: RandomState::new().hash_one(0x006d_6574_7269_6373_u64),
             replicas: (0..stripe_count()).map(|_| Replica::default()).collect(),
             creation: Mutex::new(()),
+            limit,
+            len: AtomicUsize::new(0),
+            full: AtomicBool::new(false),
         }
     }
 
-    /// The series for `values`, made by `make` if it does not exist yet.
+    /// The series for `values`, made by `make` if it does not exist yet;
+    /// `None` for new values once the table holds its limit.
     #[inline]
     pub(crate) fn get_or_insert(
         &self,
         values: LabelValues<'_>,
         make: impl FnOnce() -> Series,
-    ) -> &'static Series {
+    ) -> Option<&'static Series> {
         let hash = hash_values(self.seed, values);
         let local = &self.replicas[local_stripe(self.replicas.len())];
         if let Some(series) = find_in_chain(local.first_with_hash(hash), values) {
-            return series;
+            return Some(series);
+        }
+        if self.full.load(Ordering::Relaxed) {
+            return None;
         }
         self.insert(hash, values, make)
     }
@@ -107,14 +119,19 @@ impl SeriesTable {
         hash: u64,
         values: LabelValues<'_>,
         make: impl FnOnce() -> Series,
-    ) -> &'static Series {
+    ) -> Option<&'static Series> {
         let _creating = self.creation.lock().unwrap_or_else(PoisonError::into_inner);
         // Every replica is complete once a creation is over, so the first
         // one is as good as any.
         let first = self.replicas[0].first_with_hash(hash);
         if let Some(existing) = find_in_chain(first, values) {
-            return existing;
+            return Some(existing);
         }
+        if self.len.load(Ordering::Relaxed) >= self.limit {
+            self.full.store(true, Ordering::Relaxed);
+            return None;
+        }
+        self.len.fetch_add(1, Ordering::Relaxed);
         let series: &'static Series = Box::leak(Box::new(make()));
         match first {
             Some(first) => {
@@ -131,7 +148,7 @@ impl SeriesTable {
                 }
             }
         }
-        series
+        Some(series)
     }
 
     /// Every series, in no particular order.
@@ -237,9 +254,13 @@ mod tests {
 
     #[test]
     fn the_same_values_give_the_same_series() {
-        let table = SeriesTable::new();
-        let first = table.get_or_insert(all(&["a", "b"]), || series(&["a", "b"]));
-        let again = table.get_or_insert(all(&["a", "b"]), || unreachable!("already there"));
+        let table = SeriesTable::new(usize::MAX);
+        let first = table
+            .get_or_insert(all(&["a", "b"]), || series(&["a", "b"]))
+            .unwrap();
+        let again = table
+            .get_or_insert(all(&["a", "b"]), || unreachable!("already there"))
+            .unwrap();
         assert!(std::ptr::eq(first, again));
         assert_eq!(table.all().len(), 1);
     }
@@ -263,14 +284,44 @@ mod tests {
 
     #[test]
     fn colliding_hashes_keep_their_own_series() {
-        let table = SeriesTable::new();
-        let a = table.insert(1, all(&["a"]), || series(&["a"]));
-        let b = table.insert(1, all(&["b"]), || series(&["b"]));
+        let table = SeriesTable::new(usize::MAX);
+        let a = table.insert(1, all(&["a"]), || series(&["a"])).unwrap();
+        let b = table.insert(1, all(&["b"]), || series(&["b"])).unwrap();
         assert!(!std::ptr::eq(a, b));
         assert!(std::ptr::eq(
             find_in_chain(table.replicas[0].first_with_hash(1), all(&["b"])).unwrap(),
             b
         ));
+        assert_eq!(table.all().len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+    use crate::instrument::series::SeriesShape;
+
+    #[test]
+    fn a_full_table_finds_what_it_has_and_refuses_the_rest() {
+        static SHAPE: std::sync::LazyLock<SeriesShape> =
+            std::sync::LazyLock::new(|| SeriesShape::new(Vec::new(), false, false, None));
+        let table = SeriesTable::new(2);
+        let make = |v: &'static [&'static str]| move || Series::new(LabelValues::All(v), &SHAPE);
+        assert!(table
+            .get_or_insert(LabelValues::All(&["a"]), make(&["a"]))
+            .is_some());
+        assert!(table
+            .get_or_insert(LabelValues::All(&["b"]), make(&["b"]))
+            .is_some());
+        assert!(table
+            .get_or_insert(LabelValues::All(&["c"]), make(&["c"]))
+            .is_none());
+        assert!(table
+            .get_or_insert(LabelValues::All(&["a"]), make(&["a"]))
+            .is_some());
+        assert!(table
+            .get_or_insert(LabelValues::All(&["d"]), make(&["d"]))
+            .is_none());
         assert_eq!(table.all().len(), 2);
     }
 }

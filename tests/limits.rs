@@ -1,0 +1,89 @@
+//! Series limits: past `max_series`, new label sets share one
+//! `__overflow__` series, are counted, and memory stays bounded.
+
+mod support;
+
+use std::sync::Mutex;
+
+use metrics_runtime::{instrumented, OVERFLOW_VALUE};
+
+/// The footprint is process-wide: these tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+#[instrumented(name = "limited", labels(key, region = "eu"), max_series = 3)]
+fn limited(key: &str) -> Result<(), ()> {
+    let _ = key;
+    Ok(())
+}
+
+#[test]
+fn label_sets_past_the_limit_share_the_overflow_series() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for key in ["a", "b", "c", "d", "e", "a", "f"] {
+        limited(key).unwrap();
+    }
+    let text = metrics_runtime::gather_text();
+    let ok = |key| support::value(&text, "limited_total", &[("key", key), ("result", "ok")]);
+    assert_eq!(
+        (ok("a"), ok("b"), ok("c")),
+        (Some(2.0), Some(1.0), Some(1.0))
+    );
+    assert_eq!(ok("d"), None);
+    assert_eq!(
+        support::value(
+            &text,
+            "limited_total",
+            &[
+                ("key", OVERFLOW_VALUE),
+                ("region", OVERFLOW_VALUE),
+                ("result", "ok")
+            ]
+        ),
+        Some(3.0)
+    );
+    assert_eq!(
+        support::value(
+            &text,
+            "metrics_runtime_series_overflow_total",
+            &[("family", "limited")]
+        ),
+        Some(3.0)
+    );
+    let total: f64 = support::samples(&text, "limited_total")
+        .iter()
+        .map(|s| s.value)
+        .sum();
+    assert_eq!(total, 7.0, "no call is lost");
+    support::promtool_check(&text);
+}
+
+#[instrumented(name = "flooded", labels(id), max_series = 100)]
+fn flooded(id: u64) {
+    let _ = id;
+}
+
+#[test]
+fn a_million_distinct_label_values_keep_memory_bounded() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let before = metrics_runtime::__private::footprint();
+    for id in 0..1_000_000u64 {
+        flooded(id);
+    }
+    let after = metrics_runtime::__private::footprint();
+    let added = after.series - before.series;
+    assert!(added <= 101, "{added} series for a limit of 100");
+    assert!(
+        after.bytes - before.bytes < 200 * 1024,
+        "{} bytes for 100 series",
+        after.bytes - before.bytes
+    );
+    let text = metrics_runtime::gather_text();
+    assert_eq!(
+        support::value(
+            &text,
+            "flooded_total",
+            &[("id", OVERFLOW_VALUE), ("result", "ok")]
+        ),
+        Some(999_900.0)
+    );
+}

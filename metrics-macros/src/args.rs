@@ -74,7 +74,7 @@ pub fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
     let mut errors = Errors::default();
     let mut bounds = Vec::new();
     for expr in &exprs {
-        match bucket_bound(expr) {
+        match number(expr) {
             Ok((value, text)) => bounds.push(Bound {
                 value,
                 text,
@@ -91,7 +91,8 @@ pub fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
 }
 
 /// A bound's value and its text as written (`1e999`, `-0.5`).
-fn bucket_bound(expr: &Expr) -> syn::Result<(f64, String)> {
+/// A number literal's value and its text as written (`1e999`, `-0.5`).
+pub fn number(expr: &Expr) -> syn::Result<(f64, String)> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Float(float),
@@ -104,7 +105,7 @@ fn bucket_bound(expr: &Expr) -> syn::Result<(f64, String)> {
             op: UnOp::Neg(_),
             expr,
             ..
-        }) => bucket_bound(expr).map(|(value, text)| (-value, format!("-{text}"))),
+        }) => number(expr).map(|(value, text)| (-value, format!("-{text}"))),
         _ => Err(syn::Error::new(
             expr.span(),
             format!(

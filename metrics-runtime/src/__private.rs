@@ -1,16 +1,19 @@
 //! Support for the code the macros generate. Not a stable API: anything
 //! here may change in any release.
 
+pub use crate::catalog::{MetricInfo, MetricKind, Objective, Source};
 pub use crate::config::is_enabled;
-pub use crate::instrument::callsite::{CallSite, Descriptor, FunctionName};
+pub use crate::instrument::callsite::{CallSite, Descriptor, FunctionName, LabelSource};
 pub use crate::instrument::future::Instrumented;
 pub use crate::instrument::group::Footprint;
 pub use crate::instrument::guard::{
     Classify, ClassifyAny, ClassifyResult, ErrorKind, Guard, Outcome,
 };
 pub use crate::label::{LabelBuf, LabelValue};
+pub use crate::linked::{FamilyEntry, FAMILIES, INSTRUMENTED};
 pub use crate::metric_opts::MetricOpts;
 pub use crate::metrics_family::{metric_name, FieldMetric, Registrar};
+pub use linkme;
 
 /// The product of label cardinalities, `None` if any is unbounded or the
 /// product overflows: the cardinality of a derived `LabelSet`.

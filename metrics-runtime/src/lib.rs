@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod catalog;
 mod config;
 pub mod encoding;
 mod error;
@@ -36,6 +37,7 @@ pub mod http;
 mod instrument;
 mod label;
 mod label_set;
+mod linked;
 mod metric_opts;
 mod metrics_family;
 mod names;
@@ -50,6 +52,7 @@ pub mod textfile;
 #[doc(hidden)]
 pub mod __private;
 
+pub use catalog::catalog;
 pub use config::{builder, is_enabled, set_enabled, Builder, DEFAULT_MAX_SERIES};
 pub use encoding::{
     encode_openmetrics, encode_text, gather_text, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE,
@@ -59,6 +62,7 @@ pub use family::{Family, FamilyMetric};
 pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
 pub use label_set::LabelSet;
+pub use linked::init;
 pub use metrics_family::MetricsFamily;
 pub use overflow::OVERFLOW_VALUE;
 pub use registry::registry;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use prometheus::core::{Collector, Desc};
 use prometheus::{proto, Registry};
 
+use crate::catalog::MetricKind;
 use crate::family::{Family, FamilyMetric};
 use crate::metric_opts::MetricOpts;
 use crate::{Error, LabelSet};
@@ -47,6 +48,10 @@ pub trait MetricsFamily: Sized {
     /// A copy sharing every metric with `self` (metrics are handles).
     #[doc(hidden)]
     fn share(&self) -> Self;
+
+    /// Adds a description of every metric, named behind `prefix`, to `out`.
+    #[doc(hidden)]
+    fn catalog(prefix: &str, out: &mut Vec<crate::catalog::MetricInfo>);
 }
 
 /// Registers the metrics of one family, and takes them all back out of the
@@ -186,13 +191,23 @@ pub fn metric_name(prefix: &str, parts: &[&str]) -> String {
 /// A metric type a `MetricsFamily` field can have.
 #[doc(hidden)]
 pub trait FieldMetric: Collector + Clone + 'static {
+    /// Counter, gauge or histogram.
+    const KIND: MetricKind;
+
     /// Creates it; `labels` are the `labels(...)` of a vector type.
     fn create(opts: &MetricOpts, labels: &[&str]) -> prometheus::Result<Self>;
+
+    /// Its label names, given the `labels(...)` of a vector type.
+    fn label_names(labels: &[&str]) -> Vec<String> {
+        labels.iter().map(|label| (*label).to_owned()).collect()
+    }
 }
 
 macro_rules! scalar_field {
-    ($($metric:ty, $opts:ident;)*) => {$(
+    ($($metric:ty, $kind:ident, $opts:ident;)*) => {$(
         impl FieldMetric for $metric {
+            const KIND: MetricKind = MetricKind::$kind;
+
             fn create(opts: &MetricOpts, _labels: &[&str]) -> prometheus::Result<Self> {
                 <$metric>::with_opts(opts.$opts())
             }
@@ -201,8 +216,10 @@ macro_rules! scalar_field {
 }
 
 macro_rules! vector_field {
-    ($($metric:ty, $opts:ident;)*) => {$(
+    ($($metric:ty, $kind:ident, $opts:ident;)*) => {$(
         impl FieldMetric for $metric {
+            const KIND: MetricKind = MetricKind::$kind;
+
             fn create(opts: &MetricOpts, labels: &[&str]) -> prometheus::Result<Self> {
                 <$metric>::new(opts.$opts(), labels)
             }
@@ -211,24 +228,32 @@ macro_rules! vector_field {
 }
 
 scalar_field! {
-    prometheus::Counter, opts;
-    prometheus::IntCounter, opts;
-    prometheus::Gauge, opts;
-    prometheus::IntGauge, opts;
-    prometheus::Histogram, histogram_opts;
+    prometheus::Counter, Counter, opts;
+    prometheus::IntCounter, Counter, opts;
+    prometheus::Gauge, Gauge, opts;
+    prometheus::IntGauge, Gauge, opts;
+    prometheus::Histogram, Histogram, histogram_opts;
 }
 
 vector_field! {
-    prometheus::CounterVec, opts;
-    prometheus::IntCounterVec, opts;
-    prometheus::GaugeVec, opts;
-    prometheus::IntGaugeVec, opts;
-    prometheus::HistogramVec, histogram_opts;
+    prometheus::CounterVec, Counter, opts;
+    prometheus::IntCounterVec, Counter, opts;
+    prometheus::GaugeVec, Gauge, opts;
+    prometheus::IntGaugeVec, Gauge, opts;
+    prometheus::HistogramVec, Histogram, histogram_opts;
 }
 
-impl<L: LabelSet + Send + Sync + 'static, M: FamilyMetric> FieldMetric for Family<L, M> {
+impl<L: LabelSet + Send + Sync + 'static, M: FamilyMetric + FieldMetric> FieldMetric
+    for Family<L, M>
+{
+    const KIND: MetricKind = M::KIND;
+
     fn create(opts: &MetricOpts, _labels: &[&str]) -> prometheus::Result<Self> {
         Family::new(opts)
+    }
+
+    fn label_names(_labels: &[&str]) -> Vec<String> {
+        L::NAMES.iter().map(|name| (*name).to_owned()).collect()
     }
 }
 

@@ -18,6 +18,24 @@ pub(crate) fn is_valid_label_name(name: &str) -> bool {
         && !name.starts_with("__")
 }
 
+/// Units OpenMetrics knows by name, as metric name suffixes.
+const UNITS: &[&str] = &[
+    "seconds", "bytes", "ratio", "meters", "grams", "joules", "volts", "amperes", "celsius",
+];
+
+/// The unit a metric name ends in (`_seconds`, `_bytes`, …), before any
+/// `_total`, `_bucket`, `_count` or `_sum`.
+pub(crate) fn unit_of(name: &str) -> Option<&'static str> {
+    let base = ["_total", "_bucket", "_count", "_sum"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name);
+    UNITS.iter().copied().find(|unit| {
+        base.strip_suffix(unit)
+            .is_some_and(|rest| rest.ends_with('_'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +47,15 @@ mod tests {
         assert!(!is_valid_metric_name("9lives"));
         assert!(!is_valid_metric_name("dash-name"));
         assert!(!is_valid_metric_name(""));
+    }
+
+    #[test]
+    fn units_come_from_the_name() {
+        assert_eq!(unit_of("request_duration_seconds"), Some("seconds"));
+        assert_eq!(unit_of("request_duration_seconds_bucket"), Some("seconds"));
+        assert_eq!(unit_of("sent_bytes_total"), Some("bytes"));
+        assert_eq!(unit_of("bytes"), None);
+        assert_eq!(unit_of("queue_depth"), None);
     }
 
     #[test]

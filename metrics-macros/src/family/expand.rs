@@ -50,6 +50,9 @@ fn fallback(input: &DeriveInput, krate: &syn::Path) -> TokenStream {
             fn share(&self) -> Self {
                 ::core::unreachable!()
             }
+            fn catalog(_: &str, _: &mut ::std::vec::Vec<#krate::__private::MetricInfo>) {
+                ::core::unreachable!()
+            }
         }
         #[allow(dead_code)]
         impl #impl_generics #ident #type_generics #where_clause {
@@ -126,9 +129,56 @@ fn expand(plan: &Plan) -> TokenStream {
             _ => quote!(#field_ident: ::core::clone::Clone::clone(&self.#field_ident)),
         }
     });
+    let catalog_entries = fields.iter().map(|field| {
+        let ty = field.ty;
+        match &field.role {
+            Role::Metric(spec) | Role::Collected(spec, _) => {
+                let (name, help, labels, _) = spec_tokens(spec);
+                quote! {
+                    out.push(#krate::__private::MetricInfo::new(
+                        #krate::__private::metric_name(&prefix, &[#name]),
+                        <#ty as #krate::__private::FieldMetric>::KIND,
+                        <#ty as #krate::__private::FieldMetric>::label_names(&[#(#labels),*]),
+                        #help.to_owned(),
+                        source,
+                    ));
+                }
+            }
+            Role::Flatten => quote!(<#ty as #krate::MetricsFamily>::catalog(&prefix, out);),
+        }
+    });
+    let flattened = fields.iter().filter_map(|field| match field.role {
+        Role::Flatten => {
+            let ty = field.ty;
+            Some(quote!(::core::any::type_name::<#ty>))
+        }
+        _ => None,
+    });
+    let line = quote_spanned!(ident.span()=> ::core::line!());
     quote! {
+        const _: () = {
+            #[#krate::__private::linkme::distributed_slice(#krate::__private::FAMILIES)]
+            #[linkme(crate = #krate::__private::linkme)]
+            static ENTRY: #krate::__private::FamilyEntry = #krate::__private::FamilyEntry {
+                type_name: ::core::any::type_name::<#ident>,
+                flattened: &[#(#flattened),*],
+                register: || {
+                    let _ = #ident::global();
+                },
+                catalog: <#ident as #krate::MetricsFamily>::catalog,
+                file: ::core::file!(),
+                line: #line,
+            };
+        };
+
         #[automatically_derived]
         impl #krate::MetricsFamily for #ident {
+            fn catalog(prefix: &str, out: &mut ::std::vec::Vec<#krate::__private::MetricInfo>) {
+                let prefix = #krate::__private::metric_name(prefix, &[#(#prefix),*]);
+                let source = #krate::__private::Source { file: ::core::file!(), line: #line };
+                #(#catalog_entries)*
+            }
+
             fn build(
                 prefix: &str,
                 registrar: &mut #krate::__private::Registrar<'_>,

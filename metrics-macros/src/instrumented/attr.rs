@@ -25,6 +25,15 @@ pub struct Args {
     pub skip: Option<Ident>,
     pub error_kind: Option<Ident>,
     pub max_series: Option<syn::LitInt>,
+    pub objective: Option<ObjectiveArgs>,
+}
+
+/// `objective(success = 99.9, latency = 0.25, latency_percent = 99)`: each
+/// value with the tokens it was written as.
+#[derive(Clone)]
+pub struct ObjectiveArgs {
+    pub keyword: Ident,
+    pub entries: Vec<(Ident, f64, TokenStream)>,
 }
 
 /// `labels(...)`: what it lists.
@@ -59,7 +68,7 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `error_kind`, `max_series`, `help`, `crate`, `skip`";
+                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `help`, `crate`, `skip`";
 
 impl Args {
     /// Parses the arguments, collecting an error for each bad one.
@@ -113,6 +122,10 @@ impl Args {
             "skip" => set(&mut self.skip, &keyword, keyword.clone(), errors),
             "error_kind" => set(&mut self.error_kind, &keyword, keyword.clone(), errors),
             "max_series" => set(&mut self.max_series, &keyword, value(input)?, errors),
+            "objective" => {
+                let objective = parse_objective(&keyword, input)?;
+                set(&mut self.objective, &keyword, objective, errors)
+            }
             other => Err(syn::Error::new(
                 keyword.span(),
                 format!("unknown argument `{other}`; expected one of {ARGUMENTS}"),
@@ -146,6 +159,7 @@ impl Args {
             skip: overrides.skip.clone(),
             error_kind: pick(&overrides.error_kind, &self.error_kind),
             max_series: pick(&overrides.max_series, &self.max_series),
+            objective: pick(&overrides.objective, &self.objective),
         }
     }
 }
@@ -183,4 +197,23 @@ fn parse_label(input: ParseStream) -> syn::Result<Label> {
         expr => LabelValue::Expr(Box::new(expr)),
     };
     Ok(Label { name, value })
+}
+
+fn parse_objective(keyword: &Ident, input: ParseStream) -> syn::Result<ObjectiveArgs> {
+    let content;
+    parenthesized!(content in input);
+    let entries = Punctuated::<(Ident, f64, TokenStream), Token![,]>::parse_terminated_with(
+        &content,
+        |input| {
+            let name = Ident::parse_any(input)?;
+            input.parse::<Token![=]>()?;
+            let expr: Expr = input.parse()?;
+            let (value, _) = crate::args::number(&expr)?;
+            Ok((name, value, quote::ToTokens::to_token_stream(&expr)))
+        },
+    )?;
+    Ok(ObjectiveArgs {
+        keyword: keyword.clone(),
+        entries: entries.into_iter().collect(),
+    })
 }

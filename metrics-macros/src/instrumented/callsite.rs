@@ -48,11 +48,37 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             let ident = method_ident();
             Some(quote! {
                 static #ident: #krate::__private::FunctionName = #krate::__private::FunctionName::new();
-                fn __metrics_probe() {}
             })
         }
         _ => None,
     });
+    let sources = plan.labels.iter().map(|label| match &label.value {
+        PlannedValue::Literal(text) => quote!(#krate::__private::LabelSource::Literal(#text)),
+        PlannedValue::Module => quote!(#krate::__private::LabelSource::Module),
+        PlannedValue::FunctionPath => quote!(#krate::__private::LabelSource::FunctionPath),
+        PlannedValue::Param(_) | PlannedValue::Expr(_) => {
+            quote!(#krate::__private::LabelSource::Argument)
+        }
+    });
+    let objective = match &plan.objective {
+        Some(objective) => {
+            let option = |value: Option<f64>| match value {
+                Some(value) => quote!(::core::option::Option::Some(#value)),
+                None => quote!(::core::option::Option::None),
+            };
+            let success = option(objective.success);
+            let latency = option(objective.latency);
+            let percent = objective.latency_percent;
+            quote! {
+                ::core::option::Option::Some(#krate::__private::Objective {
+                    success: #success,
+                    latency: #latency,
+                    latency_percent: #percent,
+                })
+            }
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         static __METRICS_DESCRIPTOR: #krate::__private::Descriptor = #krate::__private::Descriptor {
             name: #metric_name,
@@ -67,8 +93,18 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             module: ::core::module_path!(),
             file: ::core::file!(),
             line: #line,
+            label_sources: &[#(#sources),*],
+            function_path: __metrics_function_path,
+            objective: #objective,
         };
         static #site: #krate::__private::CallSite = #krate::__private::CallSite::new(&__METRICS_DESCRIPTOR);
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::INSTRUMENTED)]
+        #[linkme(crate = #krate::__private::linkme)]
+        static __METRICS_LINKED: &#krate::__private::Descriptor = &__METRICS_DESCRIPTOR;
+        fn __metrics_probe() {}
+        fn __metrics_function_path() -> &'static str {
+            #krate::__private::probe_path(&__metrics_probe)
+        }
         #method
     }
 }
@@ -172,10 +208,7 @@ fn label_value(plan: &Plan, value: &PlannedValue, buffers: &mut Vec<syn::Ident>)
         PlannedValue::FunctionPath => {
             let method = method_ident();
             quote! {
-                #method.label(
-                    #krate::__private::probe_path(&__metrics_probe),
-                    ::core::module_path!(),
-                )
+                #method.label(__metrics_function_path(), ::core::module_path!())
             }
         }
         PlannedValue::Param(param) => {

@@ -7,7 +7,7 @@ use syn::{Block, Expr, Ident, LitStr, Path, Signature};
 use crate::args::{checked_buckets, Buckets};
 use crate::errors::Errors;
 use crate::instrumented::ast::{self, ErrorSource};
-use crate::instrumented::attr::{Args, LabelValue};
+use crate::instrumented::attr::{Args, LabelValue, ObjectiveArgs};
 use crate::names::{is_metric_name, label_name_problem, INSTRUMENTED_RESERVED};
 
 const DEFAULT_NAME: &str = "function_calls";
@@ -27,6 +27,7 @@ pub struct Plan {
     pub error_kind: Option<Span>,
     /// `max_series = N`: label sets kept before new ones overflow.
     pub max_series: Option<usize>,
+    pub objective: Option<PlannedObjective>,
     pub outcome: OutcomeRule,
     pub function: String,
 }
@@ -57,6 +58,13 @@ impl PlannedValue {
             PlannedValue::Literal(_) | PlannedValue::Module | PlannedValue::FunctionPath
         )
     }
+}
+
+/// A checked `objective(...)`.
+pub struct PlannedObjective {
+    pub success: Option<f64>,
+    pub latency: Option<f64>,
+    pub latency_percent: f64,
 }
 
 pub enum OutcomeRule {
@@ -132,6 +140,10 @@ pub fn plan(
             .max_series
             .as_ref()
             .and_then(|n| checked_max_series(n, errors)),
+        objective: args
+            .objective
+            .as_ref()
+            .map(|objective| checked_objective(objective, args, errors)),
         outcome: outcome_rule(args, sig, errors),
         function,
     };
@@ -294,6 +306,71 @@ fn checked_duration_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> 
         );
     }
     checked_buckets(buckets, errors)
+}
+
+const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// `objective(success = %, latency = seconds, latency_percent = %)`: the
+/// percentages strictly between 0 and 100, the latency one of the
+/// histogram's bucket bounds (the only latencies it can tell apart).
+fn checked_objective(
+    objective: &ObjectiveArgs,
+    args: &Args,
+    errors: &mut Errors,
+) -> PlannedObjective {
+    let mut planned = PlannedObjective {
+        success: None,
+        latency: None,
+        latency_percent: 99.0,
+    };
+    let percent = |value: f64, tokens: &proc_macro2::TokenStream, errors: &mut Errors| {
+        if !(value > 0.0 && value < 100.0) {
+            errors.spanned(
+                tokens,
+                format!("an objective is a percentage between 0 and 100, not `{tokens}`"),
+            );
+        }
+    };
+    for (name, value, tokens) in &objective.entries {
+        match name.to_string().as_str() {
+            "success" => {
+                percent(*value, tokens, errors);
+                planned.success = Some(*value);
+            }
+            "latency_percent" => {
+                percent(*value, tokens, errors);
+                planned.latency_percent = *value;
+            }
+            "latency" => {
+                let buckets: Vec<f64> = args
+                    .buckets
+                    .as_ref()
+                    .map_or_else(|| DEFAULT_BUCKETS.to_vec(), |b| b.bounds.iter().map(|b| b.value).collect());
+                if args.duration.as_ref().is_some_and(|flag| !flag.value) {
+                    errors.at(name.span(), "a `latency` objective needs the duration histogram; remove `duration = false`");
+                } else if !buckets.contains(value) {
+                    errors.spanned(
+                        tokens,
+                        format!("latency objective `{tokens}` must be one of the histogram's bucket bounds: add it to `buckets`"),
+                    );
+                }
+                planned.latency = Some(*value);
+            }
+            other => errors.at(
+                name.span(),
+                format!("unknown objective `{other}`; expected `success`, `latency` or `latency_percent`"),
+            ),
+        }
+    }
+    if planned.success.is_none() && planned.latency.is_none() {
+        errors.at(
+            objective.keyword.span(),
+            "`objective` needs `success = …` or `latency = …`",
+        );
+    }
+    planned
 }
 
 /// `max_series = N` with `N` a whole number above 0.

@@ -7,4 +7,9 @@ mod text;
 
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
+
+/// A label value escaped for the exposition formats and PromQL: `\\`, `\"` and `\n`.
+pub(crate) fn escape_label_value(value: &str) -> std::borrow::Cow<'_, str> {
+    openmetrics::escape(value)
+}
 pub use text::{encode_text, gather_text, TEXT_CONTENT_TYPE};

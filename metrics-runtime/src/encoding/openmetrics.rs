@@ -35,11 +35,6 @@ pub fn encode_openmetrics(registry: &Registry) -> String {
     out
 }
 
-/// Units OpenMetrics knows by name, as name suffixes.
-const UNITS: &[&str] = &[
-    "seconds", "bytes", "ratio", "meters", "grams", "joules", "volts", "amperes", "celsius",
-];
-
 fn write_family(out: &mut String, family: &MetricFamily) {
     let name = family.name();
     let kind = family.get_field_type();
@@ -51,10 +46,7 @@ fn write_family(out: &mut String, family: &MetricFamily) {
         MetricType::UNTYPED => (name, "unknown"),
     };
     let _ = writeln!(out, "# TYPE {family_name} {type_name}");
-    if let Some(unit) = UNITS
-        .iter()
-        .find(|unit| family_name.ends_with(&format!("_{unit}")))
-    {
+    if let Some(unit) = crate::names::unit_of(family_name) {
         let _ = writeln!(out, "# UNIT {family_name} {unit}");
     }
     if !family.help().is_empty() {

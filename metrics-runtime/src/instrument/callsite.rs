@@ -38,6 +38,56 @@ pub struct Descriptor {
     pub file: &'static str,
     /// `line!()` of the function.
     pub line: u32,
+    /// Where each label's value comes from, in the order of `labels`.
+    pub label_sources: &'static [LabelSource],
+    /// `type_name` of a probe function declared inside the instrumented
+    /// one: its path (see [`FunctionName`]).
+    pub function_path: fn() -> &'static str,
+    /// `objective(success = …, latency = …)`, for alert rules.
+    pub objective: Option<crate::catalog::Objective>,
+}
+
+/// Where a label's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSource {
+    /// A literal, the same on every call.
+    Literal(&'static str),
+    /// `module_path!()`.
+    Module,
+    /// The function's path in its module (`Type::method`).
+    FunctionPath,
+    /// An argument or expression, known only at the call.
+    Argument,
+}
+
+impl Descriptor {
+    /// The label values, when every one is known without a call.
+    pub(crate) fn static_values(&self) -> Option<Vec<String>> {
+        self.label_sources
+            .iter()
+            .map(|source| match source {
+                LabelSource::Literal(text) => Some((*text).to_owned()),
+                LabelSource::Module => Some(self.module.to_owned()),
+                LabelSource::FunctionPath => Some(self.function_label()),
+                LabelSource::Argument => None,
+            })
+            .collect()
+    }
+
+    /// The `function` label of this function.
+    pub(crate) fn function_label(&self) -> String {
+        function_label((self.function_path)(), self.module)
+    }
+}
+
+/// Registers `descriptor`'s families and, when its labels are all static,
+/// its series; see [`crate::init`].
+pub(crate) fn register(descriptor: &'static Descriptor) {
+    let family = family_for(descriptor);
+    if let Some(values) = descriptor.static_values() {
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        family.series(LabelValues::All(&values));
+    }
 }
 
 /// One instrumented function: a `static` in its body.

@@ -68,19 +68,29 @@ impl Shape {
             && (!self.measures_duration || self.bucket_bounds == other.bucket_bounds)
     }
 
-    fn total_name(&self) -> String {
+    /// The HELP texts of its metric families.
+    pub(crate) fn help_texts(&self) -> HelpTexts {
+        HelpTexts {
+            total: total_help(&self.help),
+            duration: duration_help(&self.help),
+            in_flight: in_flight_help(&self.help),
+            errors: errors_help(&self.help),
+        }
+    }
+
+    pub(crate) fn total_name(&self) -> String {
         format!("{}_total", self.name)
     }
 
-    fn duration_name(&self) -> String {
+    pub(crate) fn duration_name(&self) -> String {
         format!("{}_duration_seconds", self.name)
     }
 
-    fn in_flight_name(&self) -> String {
+    pub(crate) fn in_flight_name(&self) -> String {
         format!("{}_in_flight", self.name)
     }
 
-    fn errors_name(&self) -> String {
+    pub(crate) fn errors_name(&self) -> String {
         format!("{}_errors_total", self.name)
     }
 
@@ -96,6 +106,14 @@ impl Shape {
             .inspect_err(|err| log::error!("cannot create `{}`: {err}", self.errors_name()))
             .ok()
     }
+}
+
+/// The HELP texts of one name's metric families.
+pub(crate) struct HelpTexts {
+    pub(crate) total: String,
+    pub(crate) duration: String,
+    pub(crate) in_flight: String,
+    pub(crate) errors: String,
 }
 
 fn seconds_to_nanos(seconds: f64) -> u64 {

@@ -1,6 +1,7 @@
 //! Support for the code the macros generate. Not a stable API: anything
 //! here may change in any release.
 
+pub use crate::build_info::register_build_info;
 pub use crate::catalog::{MetricInfo, MetricKind, Objective, Source};
 pub use crate::config::is_enabled;
 pub use crate::instrument::callsite::{CallSite, Descriptor, FunctionName, LabelSource};

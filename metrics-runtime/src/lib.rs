@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod build_info;
 pub mod catalog;
 mod config;
 pub mod encoding;

@@ -89,6 +89,18 @@ fn query_until(server: &Server, query: &str, done: impl Fn(f64) -> bool) -> f64 
     );
 }
 
+/// What `record_work` recorded, as the scraper stores it: ok calls, error
+/// calls, and the histogram's count and `+Inf` bucket for the ok ones.
+fn recorded_counts(server: &Server) -> [f64; 4] {
+    [
+        "scraped_work_total{outcome=\"ok\",result=\"ok\"}",
+        "scraped_work_total{outcome=\"timeout\",result=\"error\"}",
+        "scraped_work_duration_seconds_count{outcome=\"ok\"}",
+        "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
+    ]
+    .map(|query| query_until(server, query, |value| value > 0.0))
+}
+
 fn encode_query(query: &str) -> String {
     query
         .bytes()
@@ -127,36 +139,17 @@ async fn prometheus_scrapes_openmetrics_and_counts_exactly() {
         let targets = support::http_get(&format!("{}/api/v1/targets", server.url))
             .unwrap()
             .1;
-        let ok = query_until(
-            &server,
-            "scraped_work_total{outcome=\"ok\",result=\"ok\"}",
-            |v| v > 0.0,
-        );
-        let errors = query_until(
-            &server,
-            "scraped_work_total{outcome=\"timeout\",result=\"error\"}",
-            |v| v > 0.0,
-        );
-        let count = query_until(
-            &server,
-            "scraped_work_duration_seconds_count{outcome=\"ok\"}",
-            |v| v > 0.0,
-        );
-        let inf = query_until(
-            &server,
-            "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
-            |v| v > 0.0,
-        );
+        let counts = recorded_counts(&server);
         let _ = std::fs::remove_dir_all(config.parent().unwrap());
-        (up, targets, ok, errors, count, inf)
+        (up, targets, counts)
     })
     .await
     .unwrap();
     ours.shutdown().await.unwrap();
-    let (up, targets, ok, errors, count, inf) = checked;
+    let (up, targets, counts) = checked;
     assert_eq!(up, 1.0);
     assert!(targets.contains("\"lastError\":\"\""), "{targets}");
-    assert_eq!((ok, errors, count, inf), (7.0, 3.0, 7.0, 7.0));
+    assert_eq!(counts, [7.0, 3.0, 7.0, 7.0]);
     assert!(FORMATS.lock().unwrap().contains(&Format::OpenMetrics));
 }
 
@@ -185,27 +178,13 @@ async fn victoria_metrics_scrapes_text_and_counts_exactly() {
             ],
             "/health",
         );
-        let ok = query_until(
-            &server,
-            "scraped_work_total{outcome=\"ok\",result=\"ok\"}",
-            |v| v > 0.0,
-        );
-        let errors = query_until(
-            &server,
-            "scraped_work_total{outcome=\"timeout\",result=\"error\"}",
-            |v| v > 0.0,
-        );
-        let bucket = query_until(
-            &server,
-            "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
-            |v| v > 0.0,
-        );
+        let counts = recorded_counts(&server);
         let _ = std::fs::remove_dir_all(config.parent().unwrap());
-        (ok, errors, bucket)
+        counts
     })
     .await
     .unwrap();
     ours.shutdown().await.unwrap();
-    assert_eq!(checked, (7.0, 3.0, 7.0));
+    assert_eq!(checked, [7.0, 3.0, 7.0, 7.0]);
     assert!(FORMATS.lock().unwrap().contains(&Format::Text));
 }

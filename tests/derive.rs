@@ -255,6 +255,56 @@ fn collect_gauges_are_computed_at_every_scrape() {
     let text = metrics_runtime::encode_text(&registry);
     assert_eq!(support::value(&text, "hit_ratio", &[]), Some(0.375));
     assert_eq!(support::value(&text, "queue_depth", &[]), Some(5.0));
+    // The panicking callback was skipped at both scrapes, and counted.
+    assert_eq!(
+        support::read(
+            "metrics_runtime_collect_skipped_total",
+            &[("metric", "broken"), ("reason", "panic")]
+        ),
+        2.0
+    );
+}
+
+fn sluggish() -> f64 {
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    1.0
+}
+
+#[derive(MetricsFamily)]
+struct SlowMetrics {
+    /// Read from somewhere that takes seconds to answer.
+    #[metric(collect = sluggish)]
+    sluggish_value: Gauge,
+    /// Counted as usual.
+    sluggish_requests_total: IntCounter,
+}
+
+#[test]
+fn a_slow_collect_callback_does_not_stall_the_scrape() {
+    let registry = Registry::new();
+    let m = SlowMetrics::register(&registry).unwrap();
+    m.sluggish_requests_total.inc();
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let text = metrics_runtime::encode_text(&registry);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            support::value(&text, "sluggish_requests_total", &[]),
+            Some(1.0)
+        );
+        assert_eq!(support::value(&text, "sluggish_value", &[]), Some(0.0));
+    }
+    assert_eq!(
+        support::read(
+            "metrics_runtime_collect_skipped_total",
+            &[("metric", "sluggish_value"), ("reason", "slow")]
+        ),
+        2.0
+    );
 }
 
 #[derive(MetricsFamily)]

@@ -42,10 +42,10 @@ mod linked;
 mod metric_opts;
 mod metrics_family;
 mod names;
-mod overflow;
 #[cfg(feature = "push")]
 pub mod push;
 mod registry;
+mod self_metrics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod textfile;
@@ -65,8 +65,8 @@ pub use label::{LabelBuf, LabelValue};
 pub use label_set::LabelSet;
 pub use linked::init;
 pub use metrics_family::MetricsFamily;
-pub use overflow::OVERFLOW_VALUE;
 pub use registry::registry;
+pub use self_metrics::OVERFLOW_VALUE;
 
 /// Measures every call of a function: calls by result, duration, calls in flight.
 ///

@@ -1,7 +1,9 @@
 //! `#[derive(MetricsFamily)]`: a struct of metrics, registered together.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use prometheus::core::{Collector, Desc};
 use prometheus::{proto, Registry};
@@ -154,6 +156,7 @@ impl<'r> Registrar<'r> {
         self.add(Collected {
             gauge: gauge.clone(),
             compute: Arc::new(compute),
+            running: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -278,10 +281,55 @@ impl CollectedGauge for prometheus::IntGauge {
 }
 
 /// A gauge set by a function at every scrape.
+///
+/// The function runs on a thread of its own with [`COLLECT_BUDGET`] to
+/// answer: one that panics or is slower keeps the gauge at its last value,
+/// is counted in `metrics_runtime_collect_skipped_total`, and never
+/// breaks or stalls the scrape. While a slow one is still running, later
+/// scrapes skip it rather than start another.
 #[derive(Clone)]
 struct Collected<G> {
     gauge: G,
     compute: Arc<dyn Fn() -> f64 + Send + Sync>,
+    running: Arc<AtomicBool>,
+}
+
+/// How long a scrape waits for a `collect` function.
+const COLLECT_BUDGET: Duration = Duration::from_millis(250);
+
+impl<G: CollectedGauge> Collected<G> {
+    fn name(&self) -> String {
+        self.gauge
+            .desc()
+            .first()
+            .map_or_else(String::new, |desc| desc.fq_name.clone())
+    }
+
+    /// The function's value, or why there is none.
+    fn compute(&self) -> Result<f64, &'static str> {
+        if self.running.swap(true, Ordering::AcqRel) {
+            return Err("slow");
+        }
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let compute = Arc::clone(&self.compute);
+        let running = Arc::clone(&self.running);
+        let spawned = std::thread::Builder::new()
+            .name("metrics-collect".to_owned())
+            .spawn(move || {
+                let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute()));
+                running.store(false, Ordering::Release);
+                let _ = sender.send(value);
+            });
+        if spawned.is_err() {
+            self.running.store(false, Ordering::Release);
+            return Err("slow");
+        }
+        match receiver.recv_timeout(COLLECT_BUDGET) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err("panic"),
+            Err(_) => Err("slow"),
+        }
+    }
 }
 
 impl<G: CollectedGauge> Collector for Collected<G> {
@@ -290,13 +338,13 @@ impl<G: CollectedGauge> Collector for Collected<G> {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
-        // A panicking callback must not break the scrape: keep the last value.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.compute)())) {
+        match self.compute() {
             Ok(value) => self.gauge.set_computed(value),
-            Err(_) => log::error!(
-                "the `collect` function of gauge {:?} panicked; it keeps its last value",
-                self.gauge.desc().first().map(|desc| &desc.fq_name)
-            ),
+            Err(reason) => {
+                let name = self.name();
+                log::warn!("the `collect` function of gauge `{name}` was skipped ({reason}); it keeps its last value");
+                crate::self_metrics::count_collect_skip(&name, reason);
+            }
         }
         self.gauge.collect()
     }

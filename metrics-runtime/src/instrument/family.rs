@@ -174,7 +174,7 @@ impl FunctionFamily {
             let series = Series::new(LabelValues::All(&values), self.series_shape);
             (
                 &*Box::leak(Box::new(series)),
-                crate::overflow::counter_for(&self.shape.name),
+                crate::self_metrics::counter_for(&self.shape.name),
             )
         });
         if let Some(counter) = counter {

@@ -1,0 +1,139 @@
+//! Pushing on an interval, with a final push on shutdown.
+
+use std::time::Duration;
+
+use prometheus::Registry;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::{PushError, Pushgateway};
+
+/// The first wait after a failed interval push; it doubles up to the interval.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// The shortest interval [`Pushgateway::spawn_interval`] accepts.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+impl Pushgateway {
+    /// Pushes `registry` (as [`push`](Self::push) does) now and then every
+    /// `every` in a task of its own, until [`PushTask::shutdown`].
+    ///
+    /// A failed push is logged (`log::warn!`, or `log::error!` when the
+    /// Pushgateway rejects the request) and retried after 100 ms, then
+    /// twice as long each time, up to `every`. An `every` under 10 ms is
+    /// raised to 10 ms.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime: the task is started with `tokio::spawn`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), metrics_runtime::push::PushError> {
+    /// use std::time::Duration;
+    /// use metrics_runtime::push::Pushgateway;
+    ///
+    /// let task = Pushgateway::new("http://127.0.0.1:9091")
+    ///     .job("indexer")
+    ///     .spawn_interval(metrics_runtime::registry().clone(), Duration::from_secs(15));
+    /// // … the work …
+    /// task.shutdown().await?; // stops, then pushes the final values
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawn_interval(self, registry: Registry, every: Duration) -> PushTask {
+        let (stop, stopped) = oneshot::channel();
+        let handle = tokio::spawn(self.run(registry, every.max(MIN_INTERVAL), stopped));
+        PushTask {
+            stop: Some(stop),
+            handle,
+        }
+    }
+
+    async fn run(
+        self,
+        registry: Registry,
+        every: Duration,
+        mut stopped: oneshot::Receiver<()>,
+    ) -> Result<(), PushError> {
+        if let Err(err) = self.target() {
+            // Retrying cannot fix the configuration: say so once, not every `every`.
+            log::error!("cannot push to the Pushgateway at {}: {err}", self.url);
+            let _ = stopped.await;
+            return Err(err);
+        }
+        let mut backoff = FIRST_BACKOFF.min(every);
+        let mut failures = 0u32;
+        loop {
+            let outcome = tokio::select! {
+                _ = &mut stopped => break,
+                outcome = self.push(&registry) => outcome,
+            };
+            let wait = match outcome {
+                Ok(()) => {
+                    if failures > 0 {
+                        log::info!(
+                            "pushed to the Pushgateway at {} again after {failures} failed attempts",
+                            self.url
+                        );
+                    }
+                    failures = 0;
+                    backoff = FIRST_BACKOFF.min(every);
+                    every
+                }
+                Err(err) => {
+                    failures = failures.saturating_add(1);
+                    let wait = backoff;
+                    backoff = backoff.saturating_mul(2).min(every);
+                    if err.is_rejection() {
+                        log::error!(
+                            "push to the Pushgateway at {} failed: {err}; retrying in {wait:?}",
+                            self.url
+                        );
+                    } else {
+                        log::warn!(
+                            "push to the Pushgateway at {} failed: {err}; retrying in {wait:?}",
+                            self.url
+                        );
+                    }
+                    wait
+                }
+            };
+            tokio::select! {
+                _ = &mut stopped => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        self.push(&registry).await
+    }
+}
+
+/// An interval pusher started by [`Pushgateway::spawn_interval`].
+///
+/// [`shutdown`](Self::shutdown) stops it with a final push. Dropping it
+/// stops it too (the task is aborted), but without a final push.
+#[derive(Debug)]
+#[must_use = "dropping a `PushTask` stops it at once; keep it and call `shutdown`"]
+pub struct PushTask {
+    stop: Option<oneshot::Sender<()>>,
+    handle: JoinHandle<Result<(), PushError>>,
+}
+
+impl PushTask {
+    /// Stops the interval (cancelling a push under way), then pushes the
+    /// registry one last time and returns how that went.
+    pub async fn shutdown(mut self) -> Result<(), PushError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.handle).await {
+            Ok(outcome) => outcome,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => Err(PushError::Cancelled),
+        }
+    }
+}
+
+impl Drop for PushTask {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}

@@ -12,7 +12,7 @@ const MAX_ERROR_BODY: usize = 4096;
 pub enum PushError {
     /// The Pushgateway URL is not one this client can use.
     InvalidUrl {
-        /// The URL given to [`Pushgateway::new`].
+        /// The URL given to [`Pushgateway::new`](super::Pushgateway::new).
         url: String,
         /// What is wrong with it.
         reason: &'static str,

@@ -126,12 +126,6 @@ fn indent(out: &mut String, depth: usize) {
 
 /// `value` as a JSON string literal: quotes, backslashes and control
 /// characters escaped (RFC 8259, section 7).
-pub(super) fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    escape_into(&mut out, value);
-    out
-}
-
 fn escape_into(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
@@ -156,6 +150,12 @@ fn escape_into(out: &mut String, value: &str) {
 mod tests {
     use super::*;
 
+    fn escape(value: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, value);
+        out
+    }
+
     #[test]
     fn escapes_quotes_backslashes_and_control_characters() {
         assert_eq!(escape("plain"), r#""plain""#);
@@ -177,7 +177,10 @@ mod tests {
             ("on", true.into()),
             ("none", Json::Null),
             ("empty", Vec::new().into()),
-            ("list", vec![1u32.into(), object([]), object([("k", "v".into())])].into()),
+            (
+                "list",
+                vec![1u32.into(), object([]), object([("k", "v".into())])].into(),
+            ),
         ]);
         assert_eq!(
             value.to_pretty(),

@@ -2,6 +2,11 @@
 
 use std::fmt::Write;
 
+mod dashboard;
+mod json;
+mod promql;
+mod rules;
+
 use crate::instrument::callsite::{Descriptor, LabelSource};
 use crate::instrument::family::Shape;
 use crate::linked::{root_families, INSTRUMENTED};
@@ -292,5 +297,41 @@ impl Catalog {
             );
         }
         out
+    }
+
+    /// A Grafana dashboard (JSON, Grafana 10 and later) titled `title`, with
+    /// a row per instrumented function: calls per second by result, error
+    /// ratio, p50/p90/p99 latency and calls in flight. It reads a
+    /// `$datasource` picked on import and filters by `$job` and `$instance`.
+    ///
+    /// ```
+    /// #[metrics_runtime::instrumented(name = "checkout", labels(region = "eu"))]
+    /// fn checkout() {}
+    ///
+    /// let json = metrics_runtime::catalog().grafana_dashboard("Shop");
+    /// assert!(json.contains(r#"· checkout{region=\"eu\"}""#)); // a row: `checkout (its module) · …`
+    /// assert!(json.contains("histogram_quantile(0.99, sum by (le) (rate(checkout_duration_seconds_bucket{"));
+    /// ```
+    pub fn grafana_dashboard(&self, title: &str) -> String {
+        dashboard::grafana_dashboard(self, title)
+    }
+
+    /// Prometheus alerting rules (a YAML rule file) for every function with
+    /// an `objective(...)`: recording rules for its error ratio or share of
+    /// slow calls over 5m to 3d, and multi-window, multi-burn-rate alerts
+    /// (`severity: page` at 14.4× over 1h and 6× over 6h, `ticket` at 3×
+    /// over 1d and 1× over 3d). The file passes `promtool check rules`.
+    ///
+    /// ```
+    /// #[metrics_runtime::instrumented(name = "payments", objective(success = 99.9, latency = 0.25))]
+    /// fn pay() {}
+    ///
+    /// let rules = metrics_runtime::catalog().alert_rules();
+    /// assert!(rules.contains("- record: metrics_runtime:payments:error_ratio_rate5m"));
+    /// assert!(rules.contains("- alert: PayErrorBudgetBurn"));
+    /// assert!(rules.contains(r#"rate(payments_duration_seconds_bucket{le="0.25"}[1h])"#));
+    /// ```
+    pub fn alert_rules(&self) -> String {
+        rules::alert_rules(self)
     }
 }

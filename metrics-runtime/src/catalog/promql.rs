@@ -17,12 +17,7 @@ pub(super) fn matchers(function: &FunctionInfo) -> Vec<String> {
     function
         .selector
         .iter()
-        .map(|(name, value)| {
-            format!(
-                "{name}=\"{}\"",
-                crate::encoding::escape_label_value(value)
-            )
-        })
+        .map(|(name, value)| format!("{name}=\"{}\"", crate::encoding::escape_label_value(value)))
         .collect()
 }
 

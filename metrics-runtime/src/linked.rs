@@ -47,8 +47,6 @@ pub struct FamilyEntry {
 /// assert!(metrics_runtime::gather_text().contains(r#"nightly_report_total{result="ok"} 0"#));
 /// ```
 pub fn init() {
-    #[cfg(all(feature = "process", target_os = "linux"))]
-    register_process_collector();
     for descriptor in INSTRUMENTED {
         crate::instrument::callsite::register(descriptor);
     }
@@ -67,17 +65,4 @@ pub(crate) fn root_families() -> impl Iterator<Item = &'static FamilyEntry> {
     FAMILIES
         .iter()
         .filter(move |entry| !nested.contains(&(entry.type_name)()))
-}
-
-/// The `prometheus` crate's process metrics (CPU, memory, file
-/// descriptors), registered once by [`init`] with the `process` feature.
-#[cfg(all(feature = "process", target_os = "linux"))]
-fn register_process_collector() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let collector = prometheus::process_collector::ProcessCollector::for_self();
-        if let Err(err) = crate::registry().register(Box::new(collector)) {
-            log::error!("cannot register the process collector: {err}");
-        }
-    });
 }

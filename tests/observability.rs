@@ -207,18 +207,6 @@ fn api(server: &Server, path_and_query: &str) -> Option<Value> {
     serde_json::from_str(&body).ok()
 }
 
-fn encode_query(query: &str) -> String {
-    query
-        .bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// Polls `check` every 250 ms until it returns `Some`, or fails after
 /// `limit` with `what` and the server's log.
 fn wait_for<T>(
@@ -270,7 +258,7 @@ fn evaluated_rules(server: &Server, expected: usize) -> Vec<String> {
 
 /// Runs `query`; `Err` with the answer unless its status is `success`.
 fn instant_query(server: &Server, query: &str) -> Result<Value, String> {
-    let path = format!("/api/v1/query?query={}", encode_query(query));
+    let path = format!("/api/v1/query?query={}", support::url_encode(query));
     let answer = api(server, &path).ok_or_else(|| format!("no answer to {query}"))?;
     if answer["status"] == "success" {
         Ok(answer)

@@ -70,7 +70,11 @@ fn query_until(server: &Server, query: &str, done: impl Fn(f64) -> bool) -> f64 
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = None;
     while Instant::now() < deadline {
-        let url = format!("{}/api/v1/query?query={}", server.url, encode_query(query));
+        let url = format!(
+            "{}/api/v1/query?query={}",
+            server.url,
+            support::url_encode(query)
+        );
         if let Some((200, body)) = support::http_get(&url) {
             let json: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(json["status"], "success", "{body}");
@@ -99,18 +103,6 @@ fn recorded_counts(server: &Server) -> [f64; 4] {
         "scraped_work_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"}",
     ]
     .map(|query| query_until(server, query, |value| value > 0.0))
-}
-
-fn encode_query(query: &str) -> String {
-    query
-        .bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -303,3 +303,15 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// `text` percent-encoded for a URL query value (PromQL expressions).
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -87,3 +87,46 @@ fn a_million_distinct_label_values_keep_memory_bounded() {
         Some(999_900.0)
     );
 }
+
+#[derive(metrics_runtime::LabelSet)]
+struct Customer<'a> {
+    customer: &'a str,
+}
+
+#[derive(metrics_runtime::MetricsFamily)]
+struct PerCustomer {
+    /// Orders by customer, a label of unbounded cardinality.
+    #[metric(max_series = 3)]
+    limited_orders_total: metrics_runtime::Family<Customer<'static>, prometheus::IntCounter>,
+}
+
+#[test]
+fn a_family_past_its_limit_shares_the_overflow_child() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let registry = prometheus::Registry::new();
+    let metrics = PerCustomer::register(&registry).unwrap();
+    for customer in ["a", "b", "c", "d", "e", "a", "f"] {
+        let name = customer.to_owned();
+        metrics
+            .limited_orders_total
+            .with(&Customer {
+                customer: name.leak(),
+            })
+            .inc();
+    }
+    let text = metrics_runtime::encode_text(&registry);
+    let orders =
+        |customer| support::value(&text, "limited_orders_total", &[("customer", customer)]);
+    assert_eq!(
+        (orders("a"), orders("b"), orders("c"), orders("d")),
+        (Some(2.0), Some(1.0), Some(1.0), None)
+    );
+    assert_eq!(orders(OVERFLOW_VALUE), Some(3.0));
+    assert_eq!(
+        support::read(
+            "metrics_runtime_series_overflow_total",
+            &[("family", "limited_orders_total")]
+        ),
+        3.0
+    );
+}

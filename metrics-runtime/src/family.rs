@@ -1,11 +1,16 @@
 //! `Family<L, M>`: a `prometheus` metric vector addressed by a typed label set.
 
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 
+use crate::instrument::table::{hash_values, LabelValues};
 use crate::metric_opts::MetricOpts;
 use crate::LabelSet;
 
@@ -14,7 +19,9 @@ use crate::LabelSet;
 /// Label names come from `L`, so a typo or a missing label is a compile
 /// error rather than a panic at run time. When every label of `L` has a
 /// fixed cardinality (derived enums), children are found by index, without
-/// hashing.
+/// hashing; otherwise a family keeps at most `max_series` label sets
+/// (default 10,000), and further ones share one child labelled
+/// `__overflow__`, counted in `metrics_runtime_series_overflow_total`.
 ///
 /// ```
 /// use metrics_runtime::{Family, LabelSet, LabelValue, MetricsFamily};
@@ -40,7 +47,81 @@ use crate::LabelSet;
 pub struct Family<L, M: FamilyMetric> {
     vec: M::Vec,
     by_index: Option<Arc<[OnceLock<M>]>>,
+    hashed: Arc<Hashed<M>>,
     labels: PhantomData<fn(&L)>,
+}
+
+/// Children found by a hash of their label values, at most `limit` of them.
+struct Hashed<M> {
+    name: String,
+    limit: usize,
+    seed: u64,
+    index: RwLock<HashMap<u64, Vec<(Box<[Box<str>]>, M)>>>,
+    len: AtomicUsize,
+    overflow: OnceLock<(M, Option<prometheus::IntCounter>)>,
+}
+
+impl<M: Clone> Hashed<M> {
+    fn new(name: String, limit: usize) -> Self {
+        Hashed {
+            name,
+            limit,
+            seed: RandomState::new().hash_one(0x6661_6d69_6c79_u64),
+            index: RwLock::new(HashMap::new()),
+            len: AtomicUsize::new(0),
+            overflow: OnceLock::new(),
+        }
+    }
+
+    /// The child for `values`, made by `make` while there is room.
+    fn get(&self, values: &[&str], make: impl Fn(&[&str]) -> M) -> M {
+        let hash = hash_values(self.seed, LabelValues::All(values));
+        let same =
+            |(own, _): &&(Box<[Box<str>]>, M)| own.iter().map(|v| &**v).eq(values.iter().copied());
+        {
+            let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, child)) = index
+                .get(&hash)
+                .and_then(|children| children.iter().find(same))
+            {
+                return child.clone();
+            }
+        }
+        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, child)) = index
+            .get(&hash)
+            .and_then(|children| children.iter().find(same))
+        {
+            return child.clone();
+        }
+        if self.len.load(Ordering::Relaxed) >= self.limit {
+            drop(index);
+            return self.overflow(values.len(), make);
+        }
+        let child = make(values);
+        let key = values.iter().map(|value| Box::from(*value)).collect();
+        index.entry(hash).or_default().push((key, child.clone()));
+        self.len.fetch_add(1, Ordering::Relaxed);
+        child
+    }
+
+    #[cold]
+    fn overflow(&self, labels: usize, make: impl Fn(&[&str]) -> M) -> M {
+        let (child, counter) = self.overflow.get_or_init(|| {
+            log::warn!(
+                "metric `{}` holds {} label sets, its limit; further ones are recorded as `{}`",
+                self.name,
+                self.limit,
+                crate::OVERFLOW_VALUE
+            );
+            let values = vec![crate::OVERFLOW_VALUE; labels];
+            (make(&values), crate::self_metrics::counter_for(&self.name))
+        });
+        if let Some(counter) = counter {
+            counter.inc();
+        }
+        child.clone()
+    }
 }
 
 impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
@@ -52,7 +133,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
                 Some(child) => child.get_or_init(|| self.child(labels)).clone(),
                 None => self.child(labels),
             },
-            None => self.child(labels),
+            None => {
+                labels.with_values(|values| self.hashed.get(values, |v| M::child(&self.vec, v)))
+            }
         }
     }
 
@@ -65,9 +148,13 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         let by_index = L::CARDINALITY
             .filter(|&n| n <= MAX_INDEXED)
             .map(|n| (0..n).map(|_| OnceLock::new()).collect());
+        let limit = opts
+            .max_series
+            .unwrap_or_else(|| crate::config::config().max_series);
         Ok(Family {
             vec: M::new_vec(opts, L::NAMES)?,
             by_index,
+            hashed: Arc::new(Hashed::new(opts.name.clone(), limit)),
             labels: PhantomData,
         })
     }
@@ -81,6 +168,7 @@ impl<L, M: FamilyMetric> Clone for Family<L, M> {
         Family {
             vec: self.vec.clone(),
             by_index: self.by_index.clone(),
+            hashed: Arc::clone(&self.hashed),
             labels: PhantomData,
         }
     }

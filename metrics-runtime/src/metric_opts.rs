@@ -14,6 +14,8 @@ pub struct MetricOpts {
     pub const_labels: HashMap<String, String>,
     /// Histogram bounds; `None` for Prometheus' defaults.
     pub buckets: Option<Vec<f64>>,
+    /// Label sets a `Family` keeps; `None` for the default.
+    pub max_series: Option<usize>,
 }
 
 impl MetricOpts {

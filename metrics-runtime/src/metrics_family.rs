@@ -134,8 +134,11 @@ impl<'r> Registrar<'r> {
         help: &str,
         labels: &[&str],
         buckets: Option<&[f64]>,
+        max_series: Option<usize>,
     ) -> Result<T, Error> {
-        let metric = T::create(&self.opts(name, help, buckets), labels)?;
+        let mut opts = self.opts(name, help, buckets);
+        opts.max_series = max_series;
+        let metric = T::create(&opts, labels)?;
         self.add(metric.clone())?;
         Ok(metric)
     }
@@ -166,6 +169,7 @@ impl<'r> Registrar<'r> {
             help: help.to_owned(),
             const_labels: self.const_labels.clone(),
             buckets: buckets.map(<[f64]>::to_vec),
+            max_series: None,
         }
     }
 

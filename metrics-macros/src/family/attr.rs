@@ -26,6 +26,7 @@ pub struct FieldArgs {
     pub buckets: Option<(Ident, Buckets)>,
     pub flatten: Option<Ident>,
     pub collect: Option<(Ident, Path)>,
+    pub max_series: Option<(Ident, syn::LitInt)>,
     /// Every argument's keyword, in the order written.
     pub keywords: Vec<Ident>,
     /// Whether an argument could not be read: checks that an argument is
@@ -34,7 +35,8 @@ pub struct FieldArgs {
 }
 
 const CONTAINER_ARGUMENTS: &str = "`namespace`, `subsystem`, `crate`";
-const FIELD_ARGUMENTS: &str = "`name`, `help`, `labels`, `buckets`, `flatten`, `collect`";
+const FIELD_ARGUMENTS: &str =
+    "`name`, `help`, `labels`, `buckets`, `flatten`, `collect`, `max_series`";
 
 impl ContainerArgs {
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Self {
@@ -77,6 +79,15 @@ impl FieldArgs {
                         )
                     }
                     "flatten" => set(&mut args.flatten, keyword, keyword.clone(), errors),
+                    "max_series" => {
+                        let limit = value(input)?;
+                        set(
+                            &mut args.max_series,
+                            keyword,
+                            (keyword.clone(), limit),
+                            errors,
+                        )
+                    }
                     "collect" => {
                         let path = value(input)?;
                         set(&mut args.collect, keyword, (keyword.clone(), path), errors)

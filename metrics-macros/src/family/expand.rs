@@ -102,8 +102,12 @@ fn expand(plan: &Plan) -> TokenStream {
         let creation = match &field.role {
             Role::Metric(spec) => {
                 let (name, help, labels, buckets) = spec_tokens(spec);
+                let max_series = match spec.max_series {
+                    Some(limit) => quote!(::core::option::Option::Some(#limit)),
+                    None => quote!(::core::option::Option::None),
+                };
                 quote_spanned!(ty.span()=> registrar.metric::<#ty>(
-                    #krate::__private::metric_name(&prefix, &[#name]), #help, &[#(#labels),*], #buckets,
+                    #krate::__private::metric_name(&prefix, &[#name]), #help, &[#(#labels),*], #buckets, #max_series,
                 ))
             }
             Role::Collected(spec, _) => {

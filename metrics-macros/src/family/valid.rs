@@ -39,6 +39,7 @@ pub struct MetricSpec {
     pub help: String,
     pub labels: Vec<String>,
     pub buckets: Option<Vec<f64>>,
+    pub max_series: Option<usize>,
 }
 
 pub fn plan<'a>(family: &FamilyStruct<'a>, errors: &mut Errors) -> Plan<'a> {
@@ -120,6 +121,7 @@ fn role(field: &MetricField, errors: &mut Errors) -> Role {
         help: help(field, errors),
         labels: labels(field, errors),
         buckets: buckets(field, errors),
+        max_series: max_series(field, errors),
     };
     match &args.collect {
         Some((keyword, path)) => {
@@ -253,4 +255,17 @@ fn buckets(field: &MetricField, errors: &mut Errors) -> Option<Vec<f64>> {
         errors.at(keyword.span(), "`buckets` go on a histogram field");
     }
     Some(checked_buckets(buckets, errors))
+}
+
+/// `max_series = N` on a `Family` field: the only kind whose children the
+/// runtime creates, and so can count.
+fn max_series(field: &MetricField, errors: &mut Errors) -> Option<usize> {
+    let (keyword, limit) = field.args.max_series.as_ref()?;
+    if !matches!(field.kind, FieldKind::Family(_)) {
+        errors.at(
+            keyword.span(),
+            "`max_series` goes on a `Family` field; a `prometheus` vector creates its children itself",
+        );
+    }
+    crate::instrumented::valid::checked_max_series(limit, errors)
 }

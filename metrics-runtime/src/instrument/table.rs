@@ -193,7 +193,7 @@ const MULTIPLIER: u64 = 0xf135_7aea_2e62_a9c5;
 /// A seeded word-at-a-time hash of label values, with a separator between
 /// values so that `["ab", "c"]` and `["a", "bc"]` differ.
 #[inline]
-fn hash_values(seed: u64, values: LabelValues<'_>) -> u64 {
+pub(crate) fn hash_values(seed: u64, values: LabelValues<'_>) -> u64 {
     let mut hash = seed;
     for value in values.iter() {
         let bytes = value.as_bytes();

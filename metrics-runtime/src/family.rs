@@ -56,10 +56,13 @@ struct Hashed<M> {
     name: String,
     limit: usize,
     seed: u64,
-    index: RwLock<HashMap<u64, Vec<(Box<[Box<str>]>, M)>>>,
+    index: RwLock<HashMap<u64, Vec<Child<M>>>>,
     len: AtomicUsize,
     overflow: OnceLock<(M, Option<prometheus::IntCounter>)>,
 }
+
+/// A child and the label values it was made for.
+type Child<M> = (Box<[Box<str>]>, M);
 
 impl<M: Clone> Hashed<M> {
     fn new(name: String, limit: usize) -> Self {

@@ -118,6 +118,7 @@ fn get(addr: std::net::SocketAddr) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_serves_a_burst_despite_slow_and_oversized_clients() {
     served();
+    let memory_before = resident_bytes();
     let server = http::serve("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -173,9 +174,20 @@ async fn the_server_serves_a_burst_despite_slow_and_oversized_clients() {
         "an oversized head is refused"
     );
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    if let (Some(before), Some(after)) = (memory_before, resident_bytes()) {
+        let grown = after.saturating_sub(before);
+        assert!(grown < 64 << 20, "resident memory grew by {grown} bytes");
+    }
     let shutdown = tokio::time::timeout(Duration::from_secs(10), server.shutdown()).await;
     assert!(
         shutdown.is_ok(),
         "shutdown completes despite idle connections"
     );
+}
+
+/// This process's resident memory, where `/proc` tells it.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }

@@ -105,18 +105,35 @@ fn recorded_counts(server: &Server) -> [f64; 4] {
     .map(|query| query_until(server, query, |value| value > 0.0))
 }
 
+/// Records the work, serves our `/metrics` on 127.0.0.1, and runs `scrape`
+/// (blocking) with a scrape configuration for it; cleans up after.
+async fn scraped<T: Send + 'static>(
+    name: &'static str,
+    scrape: impl FnOnce(&std::path::Path) -> T + Send + 'static,
+) -> T {
+    record_work();
+    let ours = http::serve_router("127.0.0.1:0", recording_router())
+        .await
+        .unwrap();
+    let config = scrape_config(name, ours.local_addr());
+    let checked = tokio::task::spawn_blocking(move || {
+        let checked = scrape(&config);
+        let _ = std::fs::remove_dir_all(config.parent().unwrap());
+        checked
+    })
+    .await
+    .unwrap();
+    ours.shutdown().await.unwrap();
+    checked
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_openmetrics_and_counts_exactly() {
     let Some(prometheus) = support::require_binary("prometheus", "apt-get install prometheus")
     else {
         return;
     };
-    record_work();
-    let ours = http::serve_router("127.0.0.1:0", recording_router())
-        .await
-        .unwrap();
-    let config = scrape_config("prometheus", ours.local_addr());
-    let checked = tokio::task::spawn_blocking(move || {
+    let (up, targets, counts) = scraped("prometheus", move |config| {
         let config_arg = format!("--config.file={}", config.display());
         let server = Server::start(
             &prometheus,
@@ -131,14 +148,9 @@ async fn prometheus_scrapes_openmetrics_and_counts_exactly() {
         let targets = support::http_get(&format!("{}/api/v1/targets", server.url))
             .unwrap()
             .1;
-        let counts = recorded_counts(&server);
-        let _ = std::fs::remove_dir_all(config.parent().unwrap());
-        (up, targets, counts)
+        (up, targets, recorded_counts(&server))
     })
-    .await
-    .unwrap();
-    ours.shutdown().await.unwrap();
-    let (up, targets, counts) = checked;
+    .await;
     assert_eq!(up, 1.0);
     assert!(targets.contains("\"lastError\":\"\""), "{targets}");
     assert_eq!(counts, [7.0, 3.0, 7.0, 7.0]);
@@ -152,12 +164,7 @@ async fn victoria_metrics_scrapes_text_and_counts_exactly() {
     else {
         return;
     };
-    record_work();
-    let ours = http::serve_router("127.0.0.1:0", recording_router())
-        .await
-        .unwrap();
-    let config = scrape_config("victoria", ours.local_addr());
-    let checked = tokio::task::spawn_blocking(move || {
+    let counts = scraped("victoria", move |config| {
         let config_arg = format!("-promscrape.config={}", config.display());
         let server = Server::start(
             &victoria,
@@ -170,13 +177,9 @@ async fn victoria_metrics_scrapes_text_and_counts_exactly() {
             ],
             "/health",
         );
-        let counts = recorded_counts(&server);
-        let _ = std::fs::remove_dir_all(config.parent().unwrap());
-        counts
+        recorded_counts(&server)
     })
-    .await
-    .unwrap();
-    ours.shutdown().await.unwrap();
-    assert_eq!(checked, [7.0, 3.0, 7.0, 7.0]);
+    .await;
+    assert_eq!(counts, [7.0, 3.0, 7.0, 7.0]);
     assert!(FORMATS.lock().unwrap().contains(&Format::Text));
 }

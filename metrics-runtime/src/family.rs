@@ -12,6 +12,7 @@ use prometheus::proto;
 
 use crate::instrument::table::{hash_values, LabelValues};
 use crate::metric_opts::MetricOpts;
+use crate::self_metrics::OverflowCount;
 use crate::LabelSet;
 
 /// One metric per label set `L`, each a `prometheus` metric `M`.
@@ -58,7 +59,8 @@ struct Hashed<M> {
     seed: u64,
     index: RwLock<HashMap<u64, Vec<Child<M>>>>,
     len: AtomicUsize,
-    overflow: OnceLock<(M, Option<prometheus::IntCounter>)>,
+    overflow: OnceLock<M>,
+    overflows: OverflowCount,
 }
 
 /// A child and the label values it was made for.
@@ -67,12 +69,13 @@ type Child<M> = (Box<[Box<str>]>, M);
 impl<M: Clone> Hashed<M> {
     fn new(name: String, limit: usize) -> Self {
         Hashed {
-            name,
             limit,
             seed: RandomState::new().hash_one(0x6661_6d69_6c79_u64),
             index: RwLock::new(HashMap::new()),
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
+            overflows: OverflowCount::new(&name),
+            name,
         }
     }
 
@@ -110,7 +113,7 @@ impl<M: Clone> Hashed<M> {
 
     #[cold]
     fn overflow(&self, labels: usize, make: impl Fn(&[&str]) -> M) -> M {
-        let (child, counter) = self.overflow.get_or_init(|| {
+        let child = self.overflow.get_or_init(|| {
             log::warn!(
                 "metric `{}` holds {} label sets, its limit; further ones are recorded as `{}`",
                 self.name,
@@ -118,19 +121,20 @@ impl<M: Clone> Hashed<M> {
                 crate::OVERFLOW_VALUE
             );
             let values = vec![crate::OVERFLOW_VALUE; labels];
-            (make(&values), crate::self_metrics::counter_for(&self.name))
+            make(&values)
         });
-        if let Some(counter) = counter {
-            counter.inc();
-        }
+        self.overflows.inc();
         child.clone()
     }
 }
 
 impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// The metric for `labels`, created at zero on first use.
+    ///
+    /// `labels` may borrow for any lifetime: a `Family<Call<'static>, M>`
+    /// takes a `Call<'a>`, and finding an existing child allocates nothing.
     #[inline]
-    pub fn with(&self, labels: &L) -> M {
+    pub fn with<K: LabelSet<Static = L::Static>>(&self, labels: &K) -> M {
         match &self.by_index {
             Some(children) => match children.get(labels.index()) {
                 Some(child) => child.get_or_init(|| self.child(labels)).clone(),
@@ -142,7 +146,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         }
     }
 
-    fn child(&self, labels: &L) -> M {
+    fn child<K: LabelSet>(&self, labels: &K) -> M {
         labels.with_values(|values| M::child(&self.vec, values))
     }
 
@@ -191,7 +195,9 @@ impl<L: Send + Sync, M: FamilyMetric> Collector for Family<L, M> {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
-        self.vec.collect()
+        let mut families = self.vec.collect();
+        families.extend(self.hashed.overflows.collect());
+        families
     }
 }
 

@@ -18,6 +18,11 @@
 /// labels.with_values(|values| assert_eq!(values, ["grep", "rate_limited"]));
 /// ```
 pub trait LabelSet {
+    /// This label set with every lifetime `'static`: the sets that differ
+    /// only in lifetimes share it, so a `Family<Call<'static>, M>` takes a
+    /// `Call<'a>` borrowing for any `'a`. The derive sets it.
+    type Static: ?Sized;
+
     /// Label names, in field order.
     const NAMES: &'static [&'static str];
 

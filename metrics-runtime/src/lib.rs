@@ -33,6 +33,7 @@ mod config;
 pub mod encoding;
 mod error;
 mod family;
+mod gathered;
 #[cfg(feature = "http")]
 pub mod http;
 mod instrument;
@@ -44,6 +45,7 @@ mod metrics_family;
 mod names;
 #[cfg(feature = "push")]
 pub mod push;
+mod registration;
 mod registry;
 mod self_metrics;
 #[cfg(feature = "testing")]

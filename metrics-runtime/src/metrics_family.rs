@@ -11,6 +11,7 @@ use prometheus::{proto, Registry};
 use crate::catalog::MetricKind;
 use crate::family::{Family, FamilyMetric};
 use crate::metric_opts::MetricOpts;
+use crate::self_metrics::{CollectSkips, SkipReason};
 use crate::{Error, LabelSet};
 
 /// A struct of metrics that registers as one; derive it.
@@ -45,7 +46,7 @@ pub trait MetricsFamily: Sized {
     /// Creates every metric, named behind `prefix` (empty, or ending in
     /// `_`), and registers it through `registrar`.
     #[doc(hidden)]
-    fn build(prefix: &str, registrar: &mut Registrar<'_>) -> Result<Self, Error>;
+    fn build(prefix: &str, registrar: &mut Registrar) -> Result<Self, Error>;
 
     /// A copy sharing every metric with `self` (metrics are handles).
     #[doc(hidden)]
@@ -56,33 +57,36 @@ pub trait MetricsFamily: Sized {
     fn catalog(prefix: &str, out: &mut Vec<crate::catalog::MetricInfo>);
 }
 
-/// Registers the metrics of one family, and takes them all back out of the
-/// registry if any of them fails.
+/// Creates the metrics of one family and the collectors that export them;
+/// [`register_all`] then registers them all, or none.
 #[doc(hidden)]
-pub struct Registrar<'r> {
-    registry: Option<&'r Registry>,
+pub struct Registrar {
     const_labels: HashMap<String, String>,
-    registered: Vec<Box<dyn Collector>>,
+    collectors: Vec<Box<dyn Collector>>,
 }
 
-impl<'r> Registrar<'r> {
+impl Registrar {
     /// Builds `T` into `registry`: all of it, or nothing.
-    pub fn register<T: MetricsFamily>(registry: &'r Registry) -> Result<T, Error> {
-        Registrar::build_with(Some(registry), "", HashMap::new())
+    pub fn register<T: MetricsFamily>(registry: &Registry) -> Result<T, Error> {
+        let (family, collectors) = Registrar::build_with::<T>("", HashMap::new())?;
+        register_all(registry, collectors)?;
+        Ok(family)
     }
 
     /// Builds `T` without registering it.
     pub fn unregistered<T: MetricsFamily>() -> T {
-        match Registrar::build_with(None, "", HashMap::new()) {
-            Ok(family) => family,
+        match Registrar::build_with("", HashMap::new()) {
+            Ok((family, _)) => family,
             // Every name and label was checked at compile time; with no
             // registry there is nothing else that can fail.
             Err(err) => unreachable!("an unregistered MetricsFamily cannot fail: {err}"),
         }
     }
 
-    /// Builds `T` into [`crate::registry()`] with the settings of
-    /// [`crate::builder()`]; on failure logs it and returns `T` unregistered.
+    /// Builds `T` with the settings of [`crate::builder()`] and registers
+    /// it in [`crate::registry()`] without waiting on a scrape in progress
+    /// (see [`crate::registration`]); a failure is logged and leaves `T`
+    /// measuring, unexported.
     pub fn global<T: MetricsFamily>() -> T {
         let config = crate::config::config();
         let prefix = config
@@ -90,8 +94,18 @@ impl<'r> Registrar<'r> {
             .as_ref()
             .map_or_else(String::new, |namespace| format!("{namespace}_"));
         let const_labels = config.const_labels.iter().cloned().collect();
-        match Registrar::build_with(Some(crate::registry()), &prefix, const_labels) {
-            Ok(family) => family,
+        match Registrar::build_with::<T>(&prefix, const_labels) {
+            Ok((family, collectors)) => {
+                crate::registration::register_soon(move || {
+                    if let Err(err) = register_all(crate::registry(), collectors) {
+                        log::error!(
+                            "{}::global(): {err}; its metrics are kept but not exported",
+                            std::any::type_name::<T>()
+                        );
+                    }
+                });
+                family
+            }
             Err(err) => {
                 log::error!(
                     "{}::global(): {err}; its metrics are kept but not exported",
@@ -103,31 +117,18 @@ impl<'r> Registrar<'r> {
     }
 
     fn build_with<T: MetricsFamily>(
-        registry: Option<&'r Registry>,
         prefix: &str,
         const_labels: HashMap<String, String>,
-    ) -> Result<T, Error> {
+    ) -> Result<(T, Vec<Box<dyn Collector>>), Error> {
         let mut registrar = Registrar {
-            registry,
             const_labels,
-            registered: Vec::new(),
+            collectors: Vec::new(),
         };
-        let built = T::build(prefix, &mut registrar);
-        if built.is_err() {
-            registrar.roll_back();
-        }
-        built
+        let family = T::build(prefix, &mut registrar)?;
+        Ok((family, registrar.collectors))
     }
 
-    fn roll_back(&mut self) {
-        if let Some(registry) = self.registry {
-            for collector in self.registered.drain(..) {
-                let _ = registry.unregister(collector);
-            }
-        }
-    }
-
-    /// Creates field metric `T` named `name` and registers it.
+    /// Creates field metric `T` named `name`, to be registered.
     pub fn metric<T: FieldMetric>(
         &mut self,
         name: String,
@@ -139,28 +140,35 @@ impl<'r> Registrar<'r> {
         let mut opts = self.opts(name, help, buckets);
         opts.max_series = max_series;
         let metric = T::create(&opts, labels)?;
-        self.add(metric.clone())?;
+        self.add(metric.clone());
         Ok(metric)
     }
 
-    /// Creates field metric `T` named `name` without registering it yet:
-    /// a gauge that [`collect`](Registrar::collect) registers once the
+    /// Creates field metric `T` named `name`, not to be registered itself:
+    /// a gauge that [`collect`](Registrar::collect) exports once the
     /// struct it belongs to exists.
     pub fn detached<T: FieldMetric>(&mut self, name: String, help: &str) -> Result<T, Error> {
         Ok(T::create(&self.opts(name, help, None), &[])?)
     }
 
-    /// Registers `gauge` so that `compute` sets it at every scrape.
+    /// Exports `gauge`, set by `compute` at every scrape.
     pub fn collect<G: CollectedGauge>(
         &mut self,
         gauge: &G,
         compute: impl Fn() -> f64 + Send + Sync + 'static,
     ) -> Result<(), Error> {
+        let metric = gauge
+            .desc()
+            .first()
+            .map_or_else(String::new, |desc| desc.fq_name.clone());
         self.add(Collected {
             gauge: gauge.clone(),
             compute: Arc::new(compute),
             running: Arc::new(AtomicBool::new(false)),
-        })
+            skips: Arc::new(CollectSkips::new(&metric)),
+            metric: Arc::from(metric),
+        });
+        Ok(())
     }
 
     fn opts(&self, name: String, help: &str, buckets: Option<&[f64]>) -> MetricOpts {
@@ -173,12 +181,42 @@ impl<'r> Registrar<'r> {
         }
     }
 
-    fn add<C: Collector + Clone + 'static>(&mut self, collector: C) -> Result<(), Error> {
-        if let Some(registry) = self.registry {
-            registry.register(Box::new(collector.clone()))?;
-            self.registered.push(Box::new(collector));
+    fn add<C: Collector + 'static>(&mut self, collector: C) {
+        self.collectors.push(Box::new(collector));
+    }
+}
+
+/// Registers every collector of a family in `registry`, or, when one is
+/// refused, takes the others back out and says why.
+fn register_all(registry: &Registry, collectors: Vec<Box<dyn Collector>>) -> Result<(), Error> {
+    let mut registered: Vec<Box<dyn Collector>> = Vec::with_capacity(collectors.len());
+    for collector in collectors {
+        // Registering moves the collector into the registry; what is kept
+        // to take it back out is a second handle to the same metrics.
+        let handle = Box::new(SharedCollector(Arc::from(collector)));
+        if let Err(err) = registry.register(handle.clone()) {
+            for done in registered {
+                let _ = registry.unregister(done);
+            }
+            return Err(err.into());
         }
-        Ok(())
+        registered.push(handle);
+    }
+    Ok(())
+}
+
+/// A collector behind an `Arc`, so that the registry and [`register_all`]
+/// can both hold it.
+#[derive(Clone)]
+struct SharedCollector(Arc<dyn Collector>);
+
+impl Collector for SharedCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.0.desc()
+    }
+
+    fn collect(&self) -> Vec<proto::MetricFamily> {
+        self.0.collect()
     }
 }
 
@@ -296,23 +334,18 @@ struct Collected<G> {
     gauge: G,
     compute: Arc<dyn Fn() -> f64 + Send + Sync>,
     running: Arc<AtomicBool>,
+    skips: Arc<CollectSkips>,
+    metric: Arc<str>,
 }
 
 /// How long a scrape waits for a `collect` function.
 const COLLECT_BUDGET: Duration = Duration::from_millis(250);
 
 impl<G: CollectedGauge> Collected<G> {
-    fn name(&self) -> String {
-        self.gauge
-            .desc()
-            .first()
-            .map_or_else(String::new, |desc| desc.fq_name.clone())
-    }
-
     /// The function's value, or why there is none.
-    fn compute(&self) -> Result<f64, &'static str> {
+    fn compute(&self) -> Result<f64, SkipReason> {
         if self.running.swap(true, Ordering::AcqRel) {
-            return Err("slow");
+            return Err(SkipReason::Slow);
         }
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         let compute = Arc::clone(&self.compute);
@@ -326,12 +359,12 @@ impl<G: CollectedGauge> Collected<G> {
             });
         if spawned.is_err() {
             self.running.store(false, Ordering::Release);
-            return Err("slow");
+            return Err(SkipReason::Slow);
         }
         match receiver.recv_timeout(COLLECT_BUDGET) {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err("panic"),
-            Err(_) => Err("slow"),
+            Ok(Err(_)) => Err(SkipReason::Panic),
+            Err(_) => Err(SkipReason::Slow),
         }
     }
 }
@@ -345,11 +378,16 @@ impl<G: CollectedGauge> Collector for Collected<G> {
         match self.compute() {
             Ok(value) => self.gauge.set_computed(value),
             Err(reason) => {
-                let name = self.name();
-                log::warn!("the `collect` function of gauge `{name}` was skipped ({reason}); it keeps its last value");
-                crate::self_metrics::count_collect_skip(&name, reason);
+                log::warn!(
+                    "the `collect` function of gauge `{}` was skipped ({}); it keeps its last value",
+                    self.metric,
+                    reason.as_str()
+                );
+                self.skips.count(reason);
             }
         }
-        self.gauge.collect()
+        let mut families = self.gauge.collect();
+        families.extend(self.skips.collect());
+        families
     }
 }

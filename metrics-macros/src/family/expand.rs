@@ -43,7 +43,7 @@ fn fallback(input: &DeriveInput, krate: &syn::Path) -> TokenStream {
         impl #impl_generics #krate::MetricsFamily for #ident #type_generics #where_clause {
             fn build(
                 _: &str,
-                _: &mut #krate::__private::Registrar<'_>,
+                _: &mut #krate::__private::Registrar,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 ::core::unreachable!()
             }
@@ -185,7 +185,7 @@ fn expand(plan: &Plan) -> TokenStream {
 
             fn build(
                 prefix: &str,
-                registrar: &mut #krate::__private::Registrar<'_>,
+                registrar: &mut #krate::__private::Registrar,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 let prefix = #krate::__private::metric_name(prefix, &[#(#prefix),*]);
                 #(#creations)*

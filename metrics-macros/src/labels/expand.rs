@@ -1,7 +1,7 @@
 //! Code for `#[derive(LabelValue)]` and `#[derive(LabelSet)]`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::errors::Errors;
@@ -59,6 +59,7 @@ fn label_set_fallback(input: &syn::DeriveInput) -> TokenStream {
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         impl #impl_generics #krate::LabelSet for #ident #type_generics #where_clause {
+            type Static = Self;
             const NAMES: &'static [&'static str] = &[];
             const CARDINALITY: ::core::option::Option<usize> = ::core::option::Option::None;
 
@@ -121,10 +122,25 @@ fn label_value(item: &LabelEnum) -> TokenStream {
     }
 }
 
+/// `ident` with its lifetimes `'static` and its other parameters as they
+/// are: `CallLabels<'static, T>`.
+fn static_type(ident: &syn::Ident, generics: &syn::Generics) -> TokenStream {
+    if generics.params.is_empty() {
+        return quote!(#ident);
+    }
+    let arguments = generics.params.iter().map(|param| match param {
+        syn::GenericParam::Lifetime(_) => quote!('static),
+        syn::GenericParam::Type(param) => param.ident.to_token_stream(),
+        syn::GenericParam::Const(param) => param.ident.to_token_stream(),
+    });
+    quote!(#ident<#(#arguments),*>)
+}
+
 // Input:
 //     struct CallLabels<'a> { tool: &'a str, status: Status }
 // Output:
 //     impl LabelSet for CallLabels<'_> {
+//         type Static = CallLabels<'static>;
 //         const NAMES = &["tool", "status"];
 //         const CARDINALITY = product of the fields' cardinalities;
 //         fn with_values(&self, f) -> R { f(&[label(&self.tool), label(&self.status)]) }
@@ -153,9 +169,11 @@ fn label_set(item: &LabelStruct) -> TokenStream {
                 .wrapping_add(<#ty as #krate::LabelValue>::label_index(&self.#field));
         }
     });
+    let static_type = static_type(ident, generics);
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::LabelSet for #ident #type_generics #where_clause {
+            type Static = #static_type;
             const NAMES: &'static [&'static str] = &[#(#names),*];
             const CARDINALITY: ::core::option::Option<usize> = #krate::__private::cardinality_product(
                 &[#(<#types as #krate::LabelValue>::CARDINALITY),*]

@@ -56,16 +56,16 @@ fn write_family(out: &mut String, family: &MetricFamily) {
         match kind {
             MetricType::COUNTER => {
                 let sample = format!("{family_name}_total");
-                write_sample(out, &sample, metric, None, metric.get_counter().get_value());
+                let value = crate::gathered::counter_value(metric);
+                write_sample(out, &sample, metric, None, value);
             }
             MetricType::GAUGE => {
-                write_sample(out, name, metric, None, metric.get_gauge().get_value())
+                let value = crate::gathered::gauge_value(metric);
+                write_sample(out, name, metric, None, value)
             }
-            // Untyped samples only come from hand-made collectors; their
-            // accessor is deprecated but still the only way to the value.
-            #[allow(deprecated)]
             MetricType::UNTYPED => {
-                write_sample(out, name, metric, None, metric.get_untyped().get_value())
+                let value = crate::gathered::untyped_value(metric);
+                write_sample(out, name, metric, None, value)
             }
             MetricType::HISTOGRAM => write_histogram(out, name, metric),
             MetricType::SUMMARY => write_summary(out, name, metric),

@@ -63,6 +63,11 @@ pub enum LabelSource {
 impl Descriptor {
     /// The label values, when every one is known without a call.
     pub(crate) fn static_values(&self) -> Option<Vec<String>> {
+        self.fixed_values().into_iter().collect()
+    }
+
+    /// Per label, its value when known without a call.
+    pub(crate) fn fixed_values(&self) -> Vec<Option<String>> {
         self.label_sources
             .iter()
             .map(|source| match source {

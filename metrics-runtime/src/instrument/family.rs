@@ -10,14 +10,20 @@ use super::guard::Outcome;
 use super::series::{Series, SeriesShape, SeriesValues};
 use super::table::{LabelValues, SeriesTable};
 use crate::config::config;
+use crate::self_metrics::OverflowCount;
 
 /// `N_total`, `N_duration_seconds` and `N_in_flight` for one base name `N`,
 /// shared by every function instrumented under that name.
 #[derive(Debug)]
 pub(crate) struct FunctionFamily {
     shape: Shape,
-    /// The series of label sets past the limit, and their counter.
-    overflow: std::sync::OnceLock<(&'static Series, Option<prometheus::IntCounter>)>,
+    /// The series of label sets past the limit, and its count of calls.
+    overflow: std::sync::OnceLock<&'static Series>,
+    overflows: OverflowCount,
+    /// Per label, the value every call site of this family gives it
+    /// without a call (a literal, the module, the function), kept in the
+    /// overflow series so that overflowing functions stay apart.
+    fixed_values: std::sync::Mutex<Vec<Option<String>>>,
     series_shape: &'static SeriesShape,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
@@ -122,7 +128,7 @@ fn seconds_to_nanos(seconds: f64) -> u64 {
 }
 
 impl FunctionFamily {
-    pub(crate) fn leak(shape: Shape) -> &'static Self {
+    pub(crate) fn leak(shape: Shape, descriptor: &Descriptor) -> &'static Self {
         // Calibrating takes up to 200 ms: do it here, once, on the slow
         // path, rather than inside the first measured call.
         super::clock::calibrate();
@@ -142,6 +148,8 @@ impl FunctionFamily {
             series_shape: Box::leak(Box::new(series_shape)),
             series: SeriesTable::new(shape.max_series),
             overflow: std::sync::OnceLock::new(),
+            overflows: OverflowCount::new(&shape.name),
+            fixed_values: std::sync::Mutex::new(descriptor.fixed_values()),
             shape,
             const_labels,
         }))
@@ -163,24 +171,43 @@ impl FunctionFamily {
     /// call that lands here is counted.
     #[cold]
     fn overflow_series(&self) -> &'static Series {
-        let (series, counter) = self.overflow.get_or_init(|| {
+        let series = self.overflow.get_or_init(|| {
             log::warn!(
                 "metric `{}` holds {} label sets, its limit; further ones are recorded as `{}`",
                 self.shape.name,
                 self.shape.max_series,
                 crate::OVERFLOW_VALUE
             );
-            let values = vec![crate::OVERFLOW_VALUE; self.shape.label_names.len()];
+            let fixed = self
+                .fixed_values
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let values: Vec<&str> = (0..self.shape.label_names.len())
+                .map(|i| match fixed.get(i) {
+                    Some(Some(value)) => value.as_str(),
+                    _ => crate::OVERFLOW_VALUE,
+                })
+                .collect();
             let series = Series::new(LabelValues::All(&values), self.series_shape);
-            (
-                &*Box::leak(Box::new(series)),
-                crate::self_metrics::counter_for(&self.shape.name),
-            )
+            &*Box::leak(Box::new(series))
         });
-        if let Some(counter) = counter {
-            counter.inc();
-        }
+        self.overflows.inc();
         series
+    }
+
+    /// Another call site records into this family: labels whose fixed
+    /// values differ between the two are no longer kept on overflow.
+    pub(crate) fn share_with(&self, descriptor: &Descriptor) {
+        let theirs = descriptor.fixed_values();
+        let mut fixed = self
+            .fixed_values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (own, their) in fixed.iter_mut().zip(theirs) {
+            if *own != their {
+                *own = None;
+            }
+        }
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -194,7 +221,7 @@ impl FunctionFamily {
     /// Every series, the overflow series included.
     pub(crate) fn all_series(&self) -> Vec<&'static Series> {
         let mut all = self.series.all();
-        all.extend(self.overflow.get().map(|(series, _)| *series));
+        all.extend(self.overflow.get().copied());
         all
     }
 
@@ -222,6 +249,7 @@ impl FunctionFamily {
         if let Some(error_kinds) = self.series_shape.error_kinds() {
             families.extend(error_kinds.collect());
         }
+        families.extend(self.overflows.collect());
         families
     }
 

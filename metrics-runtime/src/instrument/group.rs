@@ -15,12 +15,18 @@ use super::family::{FunctionFamily, Shape};
 /// Functions that share a name share its series, so they must agree on
 /// labels, buckets and help. The exception is a name whose labels start
 /// with `function` and `module` (the default name): every function has its
-/// own series there, so each set of options gets a family of its own and
-/// all of them are exported under the one name.
+/// own series there, so each function gets a family of its own (its own
+/// series table and limit) and all of them are exported under the one name.
 struct NameGroup {
     per_function: bool,
     descs: Vec<Desc>,
-    families: Mutex<Vec<&'static FunctionFamily>>,
+    /// Each family with the address of the descriptor that made it.
+    families: Mutex<Vec<(usize, &'static FunctionFamily)>>,
+}
+
+/// Identifies a function's descriptor: a `static` of its own.
+fn key(descriptor: &'static Descriptor) -> usize {
+    std::ptr::from_ref(descriptor) as usize
 }
 
 /// The name groups of one registry.
@@ -65,7 +71,7 @@ impl Groups {
     fn footprint(&self, footprint: &mut Footprint) {
         let groups = self.by_name.lock().unwrap_or_else(PoisonError::into_inner);
         for group in groups.values() {
-            for family in group
+            for (_, family) in group
                 .families
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -84,25 +90,30 @@ impl Groups {
 impl NameGroup {
     /// A new group with `shape`'s family, registered unless it cannot be.
     fn register(
-        descriptor: &Descriptor,
+        descriptor: &'static Descriptor,
         shape: Shape,
         registry: &prometheus::Registry,
     ) -> (&'static NameGroup, &'static FunctionFamily) {
-        let family = FunctionFamily::leak(shape);
+        let family = FunctionFamily::leak(shape, descriptor);
         let group: &'static NameGroup = Box::leak(Box::new(NameGroup {
             per_function: descriptor.labels.starts_with(&["function", "module"]),
             descs: family.descs().unwrap_or_default(),
-            families: Mutex::new(vec![family]),
+            families: Mutex::new(vec![(key(descriptor), family)]),
         }));
         let refused = match (family.clashing_const_label(), family.descs()) {
             (Some(label), _) => Some(format!(
                 "the constant label `{label}` set by `builder()` is also one of its labels"
             )),
             (None, Err(err)) => Some(err.to_string()),
-            (None, Ok(_)) => registry
-                .register(Box::new(GroupCollector(group)))
-                .err()
-                .map(|err| err.to_string()),
+            (None, Ok(_)) => {
+                let registry = registry.clone();
+                crate::registration::register_soon(move || {
+                    if let Err(err) = registry.register(Box::new(GroupCollector(group))) {
+                        unexported(descriptor, family.name(), &err.to_string());
+                    }
+                });
+                None
+            }
         };
         if let Some(reason) = refused {
             unexported(descriptor, family.name(), &reason);
@@ -111,17 +122,22 @@ impl NameGroup {
     }
 
     /// The family of this group that `descriptor` records into.
-    fn join(&'static self, descriptor: &Descriptor, shape: Shape) -> &'static FunctionFamily {
+    fn join(
+        &'static self,
+        descriptor: &'static Descriptor,
+        shape: Shape,
+    ) -> &'static FunctionFamily {
         let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(family) = families
-            .iter()
-            .find(|family| family.shape().is_compatible_with(&shape))
-        {
+        if let Some((_, family)) = families.iter().find(|(owner, family)| {
+            *owner == key(descriptor)
+                || (!self.per_function && family.shape().is_compatible_with(&shape))
+        }) {
+            family.share_with(descriptor);
             return family;
         }
-        let family = FunctionFamily::leak(shape);
+        let family = FunctionFamily::leak(shape, descriptor);
         if self.per_function && family.clashing_const_label().is_none() {
-            families.push(family);
+            families.push((key(descriptor), family));
         } else {
             unexported(
                 descriptor,
@@ -152,12 +168,14 @@ impl Collector for GroupCollector {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
-        let families = self
+        let families: Vec<&'static FunctionFamily> = self
             .0
             .families
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+            .iter()
+            .map(|(_, family)| *family)
+            .collect();
         let mut merged: Vec<proto::MetricFamily> = Vec::new();
         for family in families.into_iter().flat_map(|family| family.collect()) {
             match merged

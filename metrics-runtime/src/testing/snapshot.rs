@@ -93,10 +93,10 @@ impl Snapshot {
                 labels.sort();
                 match family.get_field_type() {
                     MetricType::COUNTER => {
-                        snapshot.push(name, &labels, metric.get_counter().get_value(), false)
+                        snapshot.push(name, &labels, crate::gathered::counter_value(metric), false)
                     }
                     MetricType::GAUGE => {
-                        snapshot.push(name, &labels, metric.get_gauge().get_value(), true)
+                        snapshot.push(name, &labels, crate::gathered::gauge_value(metric), true)
                     }
                     MetricType::HISTOGRAM => snapshot.push_histogram(name, labels, metric),
                     MetricType::SUMMARY | MetricType::UNTYPED => {}

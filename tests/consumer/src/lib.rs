@@ -1,0 +1,63 @@
+//! A small service written the way users write one: module-level metrics
+//! reached through `global()`, instrumented functions, a `/metrics` server.
+
+use metrics_runtime::{instrumented, Family, LabelSet, LabelValue, MetricsFamily};
+use prometheus::{IntCounter, IntGauge};
+
+/// How an order ended.
+#[derive(LabelValue, Clone, Copy, Debug)]
+pub enum Outcome {
+    Placed,
+    Declined,
+}
+
+/// The labels of `shop_orders_total`.
+#[derive(LabelSet)]
+pub struct Order<'a> {
+    pub method: &'a str,
+    pub outcome: Outcome,
+}
+
+/// The shop's own metrics.
+#[derive(MetricsFamily)]
+#[metrics(namespace = "shop")]
+pub struct ShopMetrics {
+    /// Orders, by payment method and outcome.
+    pub orders_total: Family<Order<'static>, IntCounter>,
+    /// Items waiting to ship, read at every scrape.
+    #[metric(collect = backlog)]
+    pub backlog: IntGauge,
+}
+
+fn backlog() -> f64 {
+    3.0
+}
+
+/// Why an order failed.
+#[derive(Debug, PartialEq)]
+pub struct Declined;
+
+/// Places an order.
+#[instrumented(name = "place_order", namespace = "shop", labels(method))]
+pub fn place_order(method: &str, amount: u32) -> Result<u32, Declined> {
+    let outcome = if amount > 100 {
+        Outcome::Declined
+    } else {
+        Outcome::Placed
+    };
+    ShopMetrics::global()
+        .orders_total
+        .with(&Order { method, outcome })
+        .inc();
+    match outcome {
+        Outcome::Placed => Ok(amount),
+        Outcome::Declined => Err(Declined),
+    }
+}
+
+/// Looks an order up, asynchronously.
+#[instrumented(name = "find_order", namespace = "shop")]
+pub async fn find_order(id: u64) -> Option<u64> {
+    tokio::task::yield_now().await;
+    id.is_multiple_of(2).then_some(id)
+}

@@ -130,3 +130,62 @@ fn a_family_past_its_limit_shares_the_overflow_child() {
         "counted in the family's own registry"
     );
 }
+
+#[instrumented(max_series = 1, labels(key))]
+fn tight(key: &str) {
+    let _ = key;
+}
+
+#[instrumented(labels(key))]
+fn roomy(key: &str) {
+    let _ = key;
+}
+
+#[instrumented(max_series = 1, labels(key))]
+fn also_tight(key: &str) {
+    let _ = key;
+}
+
+/// Regression: every function under the default name shared one series
+/// table and the first one's limit; and overflow series replaced the
+/// `function` and `module` labels too, so two overflowing functions wrote
+/// the same series twice.
+#[test]
+fn default_name_functions_keep_their_own_limit_and_overflow_series() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for key in ["a", "b", "c"] {
+        tight(key);
+        roomy(key);
+        also_tight(key);
+    }
+    let text = metrics_runtime::gather_text();
+    let calls = |function, key| {
+        support::value(
+            &text,
+            "function_calls_total",
+            &[("function", function), ("key", key), ("result", "ok")],
+        )
+    };
+    assert_eq!(
+        (
+            calls("roomy", "a"),
+            calls("roomy", "b"),
+            calls("roomy", "c")
+        ),
+        (Some(1.0), Some(1.0), Some(1.0)),
+        "roomy keeps the default limit"
+    );
+    for function in ["tight", "also_tight"] {
+        assert_eq!(calls(function, "a"), Some(1.0));
+        assert_eq!(calls(function, OVERFLOW_VALUE), Some(2.0), "{function}");
+    }
+    let mut keys: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' ').map(|(key, _)| key))
+        .collect();
+    let all = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "a series appears twice in:\n{text}");
+}

@@ -1,18 +1,14 @@
 //! `Family<L, M>`: a `prometheus` metric vector addressed by a typed label set.
 
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 
-use crate::instrument::table::{hash_values, LabelValues};
+use crate::bounded::BoundedChildren;
 use crate::metric_opts::MetricOpts;
-use crate::self_metrics::OverflowCount;
 use crate::LabelSet;
 
 /// One metric per label set `L`, each a `prometheus` metric `M`.
@@ -48,84 +44,11 @@ use crate::LabelSet;
 pub struct Family<L, M: FamilyMetric> {
     vec: M::Vec,
     by_index: Option<Arc<[OnceLock<M>]>>,
-    hashed: Arc<Hashed<M>>,
+    /// Set by the first `remove` or `clear`: index slots cannot be emptied,
+    /// so from then on children are looked up in the vector itself.
+    index_stale: Arc<AtomicBool>,
+    hashed: Arc<BoundedChildren<M>>,
     labels: PhantomData<fn(&L)>,
-}
-
-/// Children found by a hash of their label values, at most `limit` of them.
-struct Hashed<M> {
-    name: String,
-    limit: usize,
-    seed: u64,
-    index: RwLock<HashMap<u64, Vec<Child<M>>>>,
-    len: AtomicUsize,
-    overflow: OnceLock<M>,
-    overflows: OverflowCount,
-}
-
-/// A child and the label values it was made for.
-type Child<M> = (Box<[Box<str>]>, M);
-
-impl<M: Clone> Hashed<M> {
-    fn new(name: String, limit: usize) -> Self {
-        Hashed {
-            limit,
-            seed: RandomState::new().hash_one(0x6661_6d69_6c79_u64),
-            index: RwLock::new(HashMap::new()),
-            len: AtomicUsize::new(0),
-            overflow: OnceLock::new(),
-            overflows: OverflowCount::new(&name),
-            name,
-        }
-    }
-
-    /// The child for `values`, made by `make` while there is room.
-    fn get(&self, values: &[&str], make: impl Fn(&[&str]) -> M) -> M {
-        let hash = hash_values(self.seed, LabelValues::All(values));
-        let same =
-            |(own, _): &&(Box<[Box<str>]>, M)| own.iter().map(|v| &**v).eq(values.iter().copied());
-        {
-            let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((_, child)) = index
-                .get(&hash)
-                .and_then(|children| children.iter().find(same))
-            {
-                return child.clone();
-            }
-        }
-        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, child)) = index
-            .get(&hash)
-            .and_then(|children| children.iter().find(same))
-        {
-            return child.clone();
-        }
-        if self.len.load(Ordering::Relaxed) >= self.limit {
-            drop(index);
-            return self.overflow(values.len(), make);
-        }
-        let child = make(values);
-        let key = values.iter().map(|value| Box::from(*value)).collect();
-        index.entry(hash).or_default().push((key, child.clone()));
-        self.len.fetch_add(1, Ordering::Relaxed);
-        child
-    }
-
-    #[cold]
-    fn overflow(&self, labels: usize, make: impl Fn(&[&str]) -> M) -> M {
-        let child = self.overflow.get_or_init(|| {
-            log::warn!(
-                "metric `{}` holds {} label sets, its limit; further ones are recorded as `{}`",
-                self.name,
-                self.limit,
-                crate::OVERFLOW_VALUE
-            );
-            let values = vec![crate::OVERFLOW_VALUE; labels];
-            make(&values)
-        });
-        self.overflows.inc();
-        child.clone()
-    }
 }
 
 impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
@@ -135,15 +58,59 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// takes a `Call<'a>`, and finding an existing child allocates nothing.
     #[inline]
     pub fn with<K: LabelSet<Static = L::Static>>(&self, labels: &K) -> M {
-        match &self.by_index {
+        match self
+            .by_index
+            .as_ref()
+            .filter(|_| !self.index_stale.load(Ordering::Relaxed))
+        {
             Some(children) => match children.get(labels.index()) {
                 Some(child) => child.get_or_init(|| self.child(labels)).clone(),
                 None => self.child(labels),
             },
+            None if self.by_index.is_some() => self.child(labels),
             None => {
                 labels.with_values(|values| self.hashed.get(values, |v| M::child(&self.vec, v)))
             }
         }
+    }
+
+    /// Takes the child for `labels` out of the exposition; whether there
+    /// was one. A later [`with`](Family::with) creates it anew, at zero.
+    ///
+    /// ```
+    /// # use metrics_runtime::{Family, LabelSet, MetricsFamily};
+    /// #[derive(LabelSet)]
+    /// struct Disk<'a> { disk: &'a str }
+    ///
+    /// #[derive(MetricsFamily)]
+    /// struct Host {
+    ///     /// Bytes free, by disk.
+    ///     free_bytes: Family<Disk<'static>, prometheus::IntGauge>,
+    /// }
+    ///
+    /// let registry = prometheus::Registry::new();
+    /// let host = Host::register(&registry).unwrap();
+    /// host.free_bytes.with(&Disk { disk: "sda" }).set(1024);
+    /// assert!(host.free_bytes.remove(&Disk { disk: "sda" }));
+    /// assert!(!metrics_runtime::encode_text(&registry).contains("sda"));
+    /// ```
+    pub fn remove<K: LabelSet<Static = L::Static>>(&self, labels: &K) -> bool {
+        if self.by_index.is_some() {
+            self.index_stale.store(true, Ordering::Relaxed);
+        }
+        labels.with_values(|values| {
+            let forgotten = self.hashed.remove(values);
+            M::remove(&self.vec, values) || forgotten
+        })
+    }
+
+    /// Takes every child out of the exposition.
+    pub fn clear(&self) {
+        if self.by_index.is_some() {
+            self.index_stale.store(true, Ordering::Relaxed);
+        }
+        self.hashed.clear();
+        M::clear(&self.vec);
     }
 
     fn child<K: LabelSet>(&self, labels: &K) -> M {
@@ -152,19 +119,32 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 
     /// Creates the family; `opts` name it.
     pub(crate) fn new(opts: &MetricOpts) -> prometheus::Result<Self> {
+        let vec = M::new_vec(opts, L::NAMES)?;
         let by_index = L::CARDINALITY
             .filter(|&n| n <= MAX_INDEXED)
-            .map(|n| (0..n).map(|_| OnceLock::new()).collect());
+            .map(|n| (0..n).map(|i| zero_child::<L, M>(&vec, i)).collect());
         let limit = opts
             .max_series
             .unwrap_or_else(|| crate::config::config().max_series);
         Ok(Family {
-            vec: M::new_vec(opts, L::NAMES)?,
+            vec,
             by_index,
-            hashed: Arc::new(Hashed::new(opts.name.clone(), limit)),
+            index_stale: Arc::new(AtomicBool::new(false)),
+            hashed: Arc::new(BoundedChildren::new(opts.name.clone(), limit)),
             labels: PhantomData,
         })
     }
+}
+
+/// The slot of the label set at `index`, its child created at zero when
+/// the labels can name their values, so that the series is exported
+/// before its first use.
+fn zero_child<L: LabelSet, M: FamilyMetric>(vec: &M::Vec, index: usize) -> OnceLock<M> {
+    let slot = OnceLock::new();
+    if let Some(child) = L::values_at(index, |values| M::child(vec, values)) {
+        let _ = slot.set(child);
+    }
+    slot
 }
 
 /// Above this many label sets, children are hashed rather than indexed.
@@ -175,6 +155,7 @@ impl<L, M: FamilyMetric> Clone for Family<L, M> {
         Family {
             vec: self.vec.clone(),
             by_index: self.by_index.clone(),
+            index_stale: Arc::clone(&self.index_stale),
             hashed: Arc::clone(&self.hashed),
             labels: PhantomData,
         }
@@ -196,7 +177,7 @@ impl<L: Send + Sync, M: FamilyMetric> Collector for Family<L, M> {
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
         let mut families = self.vec.collect();
-        families.extend(self.hashed.overflows.collect());
+        families.extend(self.hashed.collect_overflows());
         families
     }
 }
@@ -211,6 +192,12 @@ pub trait FamilyMetric: Clone + Send + Sync + 'static {
 
     #[doc(hidden)]
     fn child(vec: &Self::Vec, values: &[&str]) -> Self;
+
+    #[doc(hidden)]
+    fn remove(vec: &Self::Vec, values: &[&str]) -> bool;
+
+    #[doc(hidden)]
+    fn clear(vec: &Self::Vec);
 }
 
 macro_rules! family_metric {
@@ -226,6 +213,14 @@ macro_rules! family_metric {
                 // The label set has exactly the vector's label names, so
                 // the lookup cannot fail on arity.
                 vec.with_label_values(values)
+            }
+
+            fn remove(vec: &Self::Vec, values: &[&str]) -> bool {
+                vec.remove_label_values(values).is_ok()
+            }
+
+            fn clear(vec: &Self::Vec) {
+                vec.reset();
             }
         }
     )*};

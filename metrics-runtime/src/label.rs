@@ -49,6 +49,21 @@ pub trait LabelValue {
     fn label_index(&self) -> usize {
         0
     }
+
+    /// With [`CARDINALITY`](LabelValue::CARDINALITY) `Some(n)`: the text of
+    /// the value at `index` below `n`, so that a family can create every
+    /// child at zero in advance. The derive gives it.
+    fn label_at(index: usize) -> Option<&'static str> {
+        let _ = index;
+        None
+    }
+
+    /// Tells label types apart where one call site serves several (a
+    /// generic function): a type's series are indexed only with it. The
+    /// derive gives it; `None` keeps the type's series hashed.
+    fn label_type() -> Option<std::any::TypeId> {
+        None
+    }
 }
 
 /// Stack space for formatting one label value (any integer or `char` fits).
@@ -131,6 +146,15 @@ macro_rules! forward_label_value {
             fn label_index(&self) -> usize {
                 (**self).label_index()
             }
+
+            fn label_at(index: usize) -> Option<&'static str> {
+                T::label_at(index)
+            }
+
+            #[inline]
+            fn label_type() -> Option<std::any::TypeId> {
+                T::label_type()
+            }
         }
     )*};
 }
@@ -143,6 +167,15 @@ impl LabelValue for bool {
     #[inline]
     fn label_index(&self) -> usize {
         usize::from(*self)
+    }
+
+    fn label_at(index: usize) -> Option<&'static str> {
+        ["false", "true"].get(index).copied()
+    }
+
+    #[inline]
+    fn label_type() -> Option<std::any::TypeId> {
+        Some(std::any::TypeId::of::<bool>())
     }
 
     #[inline]

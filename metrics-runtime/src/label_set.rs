@@ -36,4 +36,13 @@ pub trait LabelSet {
     /// With [`CARDINALITY`](LabelSet::CARDINALITY) `Some(n)`: this set's
     /// position below `n`.
     fn index(&self) -> usize;
+
+    /// With [`CARDINALITY`](LabelSet::CARDINALITY) `Some(n)`: calls `f`
+    /// with the label values of the set at `index` below `n`, so that a
+    /// family can create every child at zero in advance; `None` when a
+    /// label cannot name its values. The derive gives it.
+    fn values_at<R>(index: usize, f: impl FnOnce(&[&str]) -> R) -> Option<R> {
+        let _ = (index, f);
+        None
+    }
 }

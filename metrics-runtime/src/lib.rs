@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod bounded;
 mod build_info;
 pub mod catalog;
 mod config;

@@ -97,6 +97,7 @@ fn label_value(item: &LabelEnum) -> TokenStream {
     let names = variants
         .iter()
         .map(|(variant, label)| quote!(Self::#variant => #label));
+    let labels = variants.iter().map(|(_, label)| label);
     let indices = variants
         .iter()
         .enumerate()
@@ -117,6 +118,15 @@ fn label_value(item: &LabelEnum) -> TokenStream {
             #[inline]
             fn label_index(&self) -> usize {
                 match *self { #(#indices,)* }
+            }
+
+            fn label_at(index: usize) -> ::core::option::Option<&'static str> {
+                [#(#labels),*].get(index).copied()
+            }
+
+            #[inline]
+            fn label_type() -> ::core::option::Option<::core::any::TypeId> {
+                ::core::option::Option::Some(::core::any::TypeId::of::<Self>())
             }
         }
     }
@@ -169,6 +179,24 @@ fn label_set(item: &LabelStruct) -> TokenStream {
                 .wrapping_add(<#ty as #krate::LabelValue>::label_index(&self.#field));
         }
     });
+    let decoded: Vec<_> = (0..fields.len())
+        .map(|i| format_ident!("__metrics_value_{i}"))
+        .collect();
+    // The last field varies fastest in `index`: decode from it.
+    let decode_steps = fields
+        .iter()
+        .zip(&decoded)
+        .rev()
+        .map(|((_, _, ty), value)| {
+            quote! {
+                let #value = {
+                    let count = <#ty as #krate::LabelValue>::CARDINALITY?;
+                    let value = <#ty as #krate::LabelValue>::label_at(rest % count)?;
+                    rest /= count;
+                    value
+                };
+            }
+        });
     let static_type = static_type(ident, generics);
     quote! {
         #[automatically_derived]
@@ -192,6 +220,16 @@ fn label_set(item: &LabelStruct) -> TokenStream {
                 let mut index: usize = 0;
                 #(#index_steps)*
                 index
+            }
+
+            #[allow(unused_mut, unused_variables)]
+            fn values_at<__MetricsR>(
+                index: usize,
+                f: impl ::core::ops::FnOnce(&[&str]) -> __MetricsR,
+            ) -> ::core::option::Option<__MetricsR> {
+                let mut rest = index;
+                #(#decode_steps)*
+                ::core::option::Option::Some(f(&[#(#decoded),*]))
             }
         }
     }

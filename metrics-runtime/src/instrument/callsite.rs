@@ -1,6 +1,7 @@
 //! The static that each instrumented function keeps: its description and
 //! the series it resolved.
 
+use std::any::TypeId;
 use std::sync::OnceLock;
 
 use super::family::FunctionFamily;
@@ -108,9 +109,10 @@ pub struct CallSite {
 /// cardinality (a derived enum), by the label's index: no hashing.
 #[derive(Debug)]
 struct IndexedSeries {
-    /// `type_name` of the label's type: in a generic function one call site
-    /// serves several types, and only the first is indexed.
-    label_type: &'static str,
+    /// The label's type: in a generic function one call site serves
+    /// several types, and only the first is indexed. (`type_name` would not
+    /// do: two block-local enums of one name share it.)
+    label_type: TypeId,
     series: Box<[OnceLock<&'static Series>]>,
 }
 
@@ -205,12 +207,12 @@ impl CallSite {
         value: &T,
         cardinality: usize,
     ) -> Option<&'static OnceLock<&'static Series>> {
-        let label_type = std::any::type_name::<T>();
+        let label_type = T::label_type()?;
         let indexed = self.indexed.get_or_init(|| IndexedSeries {
             label_type,
             series: (0..cardinality).map(|_| OnceLock::new()).collect(),
         });
-        if !std::ptr::eq(indexed.label_type, label_type) {
+        if indexed.label_type != label_type {
             return None;
         }
         indexed.series.get(value.label_index())

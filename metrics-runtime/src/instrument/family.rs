@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 
-use prometheus::core::{Collector, Desc};
+use prometheus::core::Desc;
 use prometheus::proto;
 
 use super::callsite::Descriptor;
+use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
 use super::series::{Series, SeriesShape, SeriesValues};
 use super::table::{LabelValues, SeriesTable};
@@ -100,17 +101,19 @@ impl Shape {
         format!("{}_errors_total", self.name)
     }
 
-    /// `N_errors_total{…, kind}`, when `error_kind` asks for it.
-    fn error_kinds(&self, const_labels: &[(String, String)]) -> Option<prometheus::IntCounterVec> {
+    /// `N_errors_total{…, kind}`, when `error_kind` asks for it, holding
+    /// at most `max_series` label sets like the family's other metrics.
+    fn error_kinds(&self, const_labels: &[(String, String)]) -> Option<ErrorKinds> {
         if !self.counts_error_kinds {
             return None;
         }
         let opts = prometheus::Opts::new(self.errors_name(), errors_help(&self.help))
             .const_labels(const_labels.iter().cloned().collect());
         let labels: Vec<&str> = self.label_names.iter().copied().chain(["kind"]).collect();
-        prometheus::IntCounterVec::new(opts, &labels)
+        let vec = prometheus::IntCounterVec::new(opts, &labels)
             .inspect_err(|err| log::error!("cannot create `{}`: {err}", self.errors_name()))
-            .ok()
+            .ok()?;
+        Some(ErrorKinds::new(vec, self.errors_name(), self.max_series))
     }
 }
 

@@ -9,6 +9,8 @@ use prometheus::proto;
 
 use super::callsite::Descriptor;
 use super::family::{FunctionFamily, Shape};
+use crate::gathered::counter_value;
+use crate::self_metrics::OVERFLOW_NAME;
 
 /// The families under one metric name.
 ///
@@ -177,11 +179,14 @@ impl Collector for GroupCollector {
             .map(|(_, family)| *family)
             .collect();
         let mut merged: Vec<proto::MetricFamily> = Vec::new();
-        for family in families.into_iter().flat_map(|family| family.collect()) {
+        for family in families.iter().flat_map(|family| family.collect()) {
             match merged
                 .iter_mut()
                 .find(|existing| existing.name() == family.name())
             {
+                // Functions of one name each count their own overflows
+                // under the name: one series, their sum.
+                Some(existing) if family.name() == OVERFLOW_NAME => add_counts(existing, &family),
                 Some(existing) => existing
                     .mut_metric()
                     .extend(family.get_metric().iter().cloned()),
@@ -189,6 +194,29 @@ impl Collector for GroupCollector {
             }
         }
         merged
+    }
+}
+
+/// Adds the counters of `more` to those of `into` with the same labels.
+fn add_counts(into: &mut proto::MetricFamily, more: &proto::MetricFamily) {
+    for metric in more.get_metric() {
+        let same_labels = |own: &&mut proto::Metric| {
+            own.get_label()
+                .iter()
+                .map(|pair| (pair.name(), pair.value()))
+                .eq(metric
+                    .get_label()
+                    .iter()
+                    .map(|pair| (pair.name(), pair.value())))
+        };
+        match into.mut_metric().iter_mut().find(same_labels) {
+            Some(own) => {
+                let mut counter = proto::Counter::default();
+                counter.set_value(counter_value(own) + counter_value(metric));
+                own.set_counter(counter);
+            }
+            None => into.mut_metric().push(metric.clone()),
+        }
     }
 }
 

@@ -103,10 +103,11 @@ impl Guard {
     }
 
     /// Records the call as ended with `outcome`, and an error of `kind`
-    /// when there is one (`error_kind`).
+    /// when there is one (`error_kind`) and the call counts as an error:
+    /// an `Err` that `ok_if` judged ok is not counted in `N_errors_total`.
     #[inline]
     pub fn finish_with_kind(mut self, outcome: Outcome, kind: Option<&str>) {
-        if let (Some(series), Some(kind)) = (self.series, kind) {
+        if let (Some(series), Some(kind), Outcome::Error) = (self.series, kind, outcome) {
             series.record_error_kind(kind);
         }
         self.record(outcome);

@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
 use super::striped::Striped;
 use super::table::LabelValues;
@@ -14,7 +15,7 @@ pub(crate) struct SeriesShape {
     tracks_in_flight: bool,
     measures_duration: bool,
     /// `N_errors_total{…, kind}`, with `error_kind`.
-    error_kinds: Option<prometheus::IntCounterVec>,
+    error_kinds: Option<ErrorKinds>,
 }
 
 // Counter cells of a series. One add records both the result and the
@@ -35,7 +36,7 @@ impl SeriesShape {
         bounds_nanos: Vec<u64>,
         measures_duration: bool,
         tracks_in_flight: bool,
-        error_kinds: Option<prometheus::IntCounterVec>,
+        error_kinds: Option<ErrorKinds>,
     ) -> Self {
         SeriesShape {
             bounds_nanos: if measures_duration {
@@ -49,7 +50,7 @@ impl SeriesShape {
         }
     }
 
-    pub(crate) fn error_kinds(&self) -> Option<&prometheus::IntCounterVec> {
+    pub(crate) fn error_kinds(&self) -> Option<&ErrorKinds> {
         self.error_kinds.as_ref()
     }
 
@@ -164,7 +165,7 @@ impl Series {
     pub(crate) fn record_error_kind(&self, kind: &str) {
         if let Some(error_kinds) = &self.shape.error_kinds {
             let values: Vec<&str> = self.values.iter().map(|v| &**v).chain([kind]).collect();
-            error_kinds.with_label_values(&values).inc();
+            error_kinds.inc(&values);
         }
     }
 
@@ -181,14 +182,22 @@ impl Series {
             cells[PANICS],
             cells[CANCELLATIONS],
         ];
+        // A panic or cancellation adds to its row and then to its own
+        // counter, so the two can be read a call apart: the histogram's
+        // count is the calls counted by result, and no bucket exceeds it,
+        // so `_count` always equals the sum of `_total` (both stay
+        // monotonic: each is the minimum of two monotonic counts).
+        let finished: u64 = outcomes.iter().sum();
         let mut running = 0;
-        let cumulative_buckets = (0..buckets)
+        let mut cumulative_buckets: Vec<u64> = (0..buckets)
             .map(|bucket| {
                 running += (0..ROWS).map(|r| row(r)[bucket]).sum::<u64>();
-                running
+                running.min(finished)
             })
             .collect();
-        let finished: u64 = outcomes.iter().sum();
+        if let Some(last) = cumulative_buckets.last_mut() {
+            *last = finished;
+        }
         let in_flight = if self.shape.tracks_in_flight {
             cells[STARTED].saturating_sub(finished)
         } else {
@@ -241,6 +250,27 @@ mod tests {
         assert_eq!(values.outcomes, [4, 0, 0, 1]);
         assert_eq!(values.in_flight, 0);
         assert!((values.sum_seconds - 0.005_004_001).abs() < 1e-12);
+    }
+
+    /// Regression: a scrape between a panic's row add and its counter add
+    /// showed `_total` and `_count` a call apart.
+    #[test]
+    fn the_histogram_count_is_the_sum_of_results_mid_record() {
+        let series = Series::new(LabelValues::All(&[]), shape(true));
+        series.record_start();
+        series.record_finish(Outcome::Ok, Some(10));
+        // Half of a panic's record: its row, not yet its counter.
+        series
+            .counters
+            .local()
+            .add(series.shape.cell(RARE_ROW, 0), 1);
+        let values = series.read();
+        assert_eq!(values.outcomes.iter().sum::<u64>(), 1);
+        assert_eq!(values.cumulative_buckets, vec![1, 1, 1]);
+        series.counters.local().add(PANICS, 1);
+        let values = series.read();
+        assert_eq!(values.outcomes, [1, 0, 1, 0]);
+        assert_eq!(values.cumulative_buckets, vec![2, 2, 2]);
     }
 
     #[test]

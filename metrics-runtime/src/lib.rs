@@ -114,9 +114,49 @@ pub use self_metrics::OVERFLOW_VALUE;
 /// | `buckets = [0.01, 0.1, 1.0]` | histogram bounds in seconds |
 /// | `ok_if = path` / `error_if = path` | a `fn(&Ret) -> bool` decides the result |
 /// | `in_flight = false`, `duration = false` | leave that family out |
+/// | `error_kind` | also count `N_errors_total{…, kind}`, the kind being the `Err`'s [`LabelValue`] |
+/// | `max_series = 1000` | label sets kept (default 10,000); further ones share one `__overflow__` series |
+/// | `objective(success = 99.9, latency = 0.25)` | objectives for the alert rules of [`catalog()`] |
+/// | `registry = &REGISTRY` | a `&'static prometheus::Registry` (after deref) to live in instead of [`registry()`] |
 /// | `help = "…"` | what is measured, for the HELP texts |
 /// | `crate = path` | the runtime's path, for a renamed dependency |
 /// | `skip` | on a method of an instrumented `impl` block: leave it alone |
+///
+/// `error_kind` suits error types with a few kinds (a derived
+/// [`LabelValue`] enum); a kind per message (`String`) fills the family to
+/// its `max_series` and lands in `__overflow__`:
+///
+/// ```
+/// use metrics_runtime::{instrumented, LabelValue};
+///
+/// #[derive(LabelValue, Debug)]
+/// enum DbError { Timeout, NotFound }
+///
+/// #[instrumented(name = "query", error_kind, max_series = 100)]
+/// fn query(id: u32) -> Result<u32, DbError> {
+///     if id == 0 { Err(DbError::NotFound) } else { Ok(id) }
+/// }
+///
+/// query(0).unwrap_err();
+/// assert!(metrics_runtime::gather_text().contains(r#"query_errors_total{kind="not_found"} 1"#));
+/// ```
+///
+/// With `registry = EXPR` the families live in a registry of the
+/// program's own (a static expression: it is evaluated outside the call):
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use metrics_runtime::instrumented;
+///
+/// static REGISTRY: LazyLock<prometheus::Registry> = LazyLock::new(prometheus::Registry::new);
+///
+/// #[instrumented(name = "lookup", labels(table), registry = &REGISTRY)]
+/// fn lookup(table: &str) -> Option<u32> { table.len().checked_sub(1).map(|n| n as u32) }
+///
+/// lookup("users");
+/// assert!(metrics_runtime::encode_text(&REGISTRY).contains(r#"lookup_total{table="users",result="ok"} 1"#));
+/// assert!(!metrics_runtime::gather_text().contains("lookup_total"));
+/// ```
 ///
 /// On an `impl` block it instruments every method with a body; methods are
 /// labelled `Type::method`:

@@ -26,6 +26,7 @@ pub struct Args {
     pub error_kind: Option<Ident>,
     pub max_series: Option<syn::LitInt>,
     pub objective: Option<ObjectiveArgs>,
+    pub registry: Option<Expr>,
 }
 
 /// `objective(success = 99.9, latency = 0.25, latency_percent = 99)`: each
@@ -68,7 +69,8 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `help`, `crate`, `skip`";
+                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `registry`, `help`, \
+                         `crate`, `skip`";
 
 impl Args {
     /// Parses the arguments, collecting an error for each bad one.
@@ -122,6 +124,7 @@ impl Args {
             "skip" => set(&mut self.skip, &keyword, keyword.clone(), errors),
             "error_kind" => set(&mut self.error_kind, &keyword, keyword.clone(), errors),
             "max_series" => set(&mut self.max_series, &keyword, value(input)?, errors),
+            "registry" => set(&mut self.registry, &keyword, value(input)?, errors),
             "objective" => {
                 let objective = parse_objective(&keyword, input)?;
                 set(&mut self.objective, &keyword, objective, errors)
@@ -160,6 +163,7 @@ impl Args {
             error_kind: pick(&overrides.error_kind, &self.error_kind),
             max_series: pick(&overrides.max_series, &self.max_series),
             objective: pick(&overrides.objective, &self.objective),
+            registry: pick(&overrides.registry, &self.registry),
         }
     }
 }

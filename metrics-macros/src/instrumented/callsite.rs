@@ -79,7 +79,27 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    // The expression is checked where it was written: a value that is no
+    // `&'static Registry` after deref coercion is an error on it.
+    let (registry, registry_fn) = match &plan.registry {
+        Some(expr) => {
+            let coerced = quote_spanned! {expr.span()=>
+                let __metrics_registry: &'static #krate::prometheus::Registry = #expr;
+            };
+            (
+                quote!(::core::option::Option::Some(__metrics_registry)),
+                quote! {
+                    fn __metrics_registry() -> &'static #krate::prometheus::Registry {
+                        #coerced
+                        __metrics_registry
+                    }
+                },
+            )
+        }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     quote! {
+        #registry_fn
         static __METRICS_DESCRIPTOR: #krate::__private::Descriptor = #krate::__private::Descriptor {
             name: #metric_name,
             help: #help,
@@ -96,6 +116,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             label_sources: &[#(#sources),*],
             function_path: __metrics_function_path,
             objective: #objective,
+            registry: #registry,
         };
         static #site: #krate::__private::CallSite = #krate::__private::CallSite::new(&__METRICS_DESCRIPTOR);
         #[#krate::__private::linkme::distributed_slice(#krate::__private::INSTRUMENTED)]

@@ -28,6 +28,8 @@ pub struct Plan {
     /// `max_series = N`: label sets kept before new ones overflow.
     pub max_series: Option<usize>,
     pub objective: Option<PlannedObjective>,
+    /// `registry = EXPR`: where the families live instead of `registry()`.
+    pub registry: Option<Expr>,
     pub outcome: OutcomeRule,
     pub function: String,
 }
@@ -144,6 +146,7 @@ pub fn plan(
             .objective
             .as_ref()
             .map(|objective| checked_objective(objective, args, errors)),
+        registry: args.registry.clone(),
         outcome: outcome_rule(args, sig, errors),
         function,
     };

@@ -46,6 +46,9 @@ pub struct Descriptor {
     pub function_path: fn() -> &'static str,
     /// `objective(success = …, latency = …)`, for alert rules.
     pub objective: Option<crate::catalog::Objective>,
+    /// `registry = EXPR`: the registry its families live in; `None` for
+    /// [`crate::registry()`].
+    pub registry: Option<fn() -> &'static prometheus::Registry>,
 }
 
 /// Where a label's value comes from.
@@ -78,6 +81,18 @@ impl Descriptor {
                 LabelSource::Argument => None,
             })
             .collect()
+    }
+
+    /// The registry this function's families live in.
+    pub(crate) fn home_registry(&self) -> &'static prometheus::Registry {
+        self.registry
+            .map_or_else(crate::registry, |registry| registry())
+    }
+
+    /// Whether its families take the settings of [`crate::builder()`]
+    /// (namespace, constant labels): those of [`crate::registry()`] do.
+    pub(crate) fn uses_builder_settings(&self) -> bool {
+        self.registry.is_none()
     }
 
     /// The `function` label of this function.

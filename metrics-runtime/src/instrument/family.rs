@@ -45,7 +45,11 @@ pub(crate) struct Shape {
 
 impl Shape {
     pub(crate) fn of(descriptor: &Descriptor) -> Self {
-        let name = match &config().namespace {
+        let namespace = config()
+            .namespace
+            .as_ref()
+            .filter(|_| descriptor.uses_builder_settings());
+        let name = match namespace {
             Some(namespace) => format!("{namespace}_{}", descriptor.name),
             None => descriptor.name.to_owned(),
         };
@@ -135,7 +139,11 @@ impl FunctionFamily {
         // Calibrating takes up to 200 ms: do it here, once, on the slow
         // path, rather than inside the first measured call.
         super::clock::calibrate();
-        let const_labels = config().const_labels.clone();
+        let const_labels = if descriptor.uses_builder_settings() {
+            config().const_labels.clone()
+        } else {
+            Vec::new()
+        };
         let bounds_nanos = shape
             .bucket_bounds
             .iter()

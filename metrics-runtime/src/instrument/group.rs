@@ -37,13 +37,24 @@ pub(crate) struct Groups {
     by_name: Mutex<HashMap<String, &'static NameGroup>>,
 }
 
-/// The groups of [`crate::registry()`].
-static GLOBAL: std::sync::LazyLock<Groups> = std::sync::LazyLock::new(Groups::default);
+/// The groups of each registry that instrumented functions live in, by
+/// the registry's address.
+static BY_REGISTRY: std::sync::LazyLock<Mutex<HashMap<usize, &'static Groups>>> =
+    std::sync::LazyLock::new(Mutex::default);
 
-/// The family `descriptor` records into, registered in [`crate::registry()`]
-/// when it is new; see [`Groups::family_for`].
+/// The groups of `registry`.
+fn groups_of(registry: &'static prometheus::Registry) -> &'static Groups {
+    let key = std::ptr::from_ref(registry) as usize;
+    let mut all = BY_REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    all.entry(key).or_insert_with(|| Box::leak(Box::default()))
+}
+
+/// The family `descriptor` records into, registered in its registry
+/// (`registry = …`, or [`crate::registry()`]) when it is new; see
+/// [`Groups::family_for`].
 pub(crate) fn family_for(descriptor: &'static Descriptor) -> &'static FunctionFamily {
-    GLOBAL.family_for(descriptor, crate::registry())
+    let registry = descriptor.home_registry();
+    groups_of(registry).family_for(descriptor, registry)
 }
 
 impl Groups {
@@ -234,6 +245,14 @@ pub struct Footprint {
 /// The [`Footprint`] of everything instrumented so far.
 pub(crate) fn footprint() -> Footprint {
     let mut footprint = Footprint::default();
-    GLOBAL.footprint(&mut footprint);
+    let all: Vec<&'static Groups> = BY_REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .values()
+        .copied()
+        .collect();
+    for groups in all {
+        groups.footprint(&mut footprint);
+    }
     footprint
 }

@@ -37,6 +37,25 @@ pub(crate) fn register_soon(register: impl FnOnce() + Send + 'static) {
     }
 }
 
+/// How long a gather waits for the registrations queued before it.
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// `registry.gather()`, once the registrations queued before it have
+/// landed (or [`SETTLE`] has passed): a function called for the first
+/// time just before a scrape is in that scrape, even while another,
+/// slower scrape held the registration up.
+pub(crate) fn gather(registry: &prometheus::Registry) -> Vec<prometheus::proto::MetricFamily> {
+    let (done, settled) = mpsc::sync_channel::<()>(1);
+    if send(Box::new(move || {
+        let _ = done.send(());
+    }))
+    .is_ok()
+    {
+        let _ = settled.recv_timeout(SETTLE);
+    }
+    registry.gather()
+}
+
 fn send(job: Job) -> Result<(), Job> {
     static WORKER: OnceLock<Option<Mutex<Sender<Job>>>> = OnceLock::new();
     let worker = WORKER.get_or_init(|| {

@@ -28,7 +28,7 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// ```
 pub fn encode_openmetrics(registry: &Registry) -> String {
     let mut out = String::new();
-    for family in registry.gather() {
+    for family in crate::registration::gather(registry) {
         write_family(&mut out, &family);
     }
     out.push_str("# EOF\n");

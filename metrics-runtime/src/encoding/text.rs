@@ -23,7 +23,7 @@ pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub fn encode_text(registry: &Registry) -> String {
     let encoder = TextEncoder::new();
     let mut out = Vec::new();
-    for family in registry.gather() {
+    for family in crate::registration::gather(registry) {
         let mut one = Vec::new();
         match encoder.encode(std::slice::from_ref(&family), &mut one) {
             Ok(()) => out.append(&mut one),

@@ -82,7 +82,7 @@ impl Snapshot {
     /// The samples of `registry` now.
     pub fn of(registry: &Registry) -> Snapshot {
         let mut snapshot = Snapshot::default();
-        for family in registry.gather() {
+        for family in crate::registration::gather(registry) {
             let name = family.name();
             for metric in family.get_metric() {
                 let mut labels: Labels = metric

@@ -49,6 +49,7 @@ pub mod push;
 mod registration;
 mod registry;
 mod self_metrics;
+pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod textfile;

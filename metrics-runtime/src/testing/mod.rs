@@ -24,11 +24,9 @@
 //! assert_eq!(snapshot.query("checkout_total").count(), 8.0); // 2 methods × 4 results
 //! ```
 
+mod assertions;
 mod capture;
-mod query;
-mod snapshot;
 
+pub use crate::snapshot::{HistogramData, Query, Snapshot};
 pub(crate) use capture::active;
 pub use capture::{capture, capture_async};
-pub use query::Query;
-pub use snapshot::{HistogramData, Snapshot};

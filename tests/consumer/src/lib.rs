@@ -61,3 +61,15 @@ pub async fn find_order(id: u64) -> Option<u64> {
     tokio::task::yield_now().await;
     id.is_multiple_of(2).then_some(id)
 }
+
+/// The end-of-run line a CLI prints: read from the metrics, no feature
+/// needed.
+pub fn summary() -> String {
+    let snapshot = metrics_runtime::snapshot::Snapshot::take();
+    let orders = snapshot.query("shop_place_order_total");
+    format!(
+        "{} orders, {} declined",
+        orders.sum(),
+        orders.with("result", "error").sum()
+    )
+}

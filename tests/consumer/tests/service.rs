@@ -21,6 +21,9 @@ fn text_and_openmetrics_show_every_kind_of_sample() {
         "{text}"
     );
     assert!(text.contains("shop_backlog 3"), "{text}");
+    let summary = consumer::summary();
+    assert!(summary.ends_with("declined"), "{summary}");
+    assert!(!summary.starts_with("0 orders"), "{summary}");
     let open = metrics_runtime::encode_openmetrics(metrics_runtime::registry());
     assert!(open.contains("# TYPE shop_orders counter"), "{open}");
     assert!(open.contains("shop_backlog 3\n"), "{open}");

@@ -1,12 +1,11 @@
 //! Filtering and aggregating a snapshot's samples, PromQL style.
 
-use super::snapshot::{has_labels, HistogramData, Sample};
-use super::Snapshot;
+use super::{has_labels, HistogramData, Sample, Snapshot};
 
 /// Samples of one name in a [`Snapshot`], filtered by label values.
 ///
 /// ```
-/// use metrics_runtime::testing::Snapshot;
+/// use metrics_runtime::snapshot::Snapshot;
 ///
 /// let registry = prometheus::Registry::new();
 /// let latency = prometheus::HistogramVec::new(
@@ -31,7 +30,7 @@ pub struct Query<'a> {
 }
 
 impl<'a> Query<'a> {
-    pub(super) fn new(snapshot: &'a Snapshot, name: &'a str) -> Self {
+    pub(crate) fn new(snapshot: &'a Snapshot, name: &'a str) -> Self {
         Query {
             snapshot,
             name,

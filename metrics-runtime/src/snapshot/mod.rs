@@ -1,12 +1,32 @@
-//! A registry's samples at one moment.
+//! Reading metrics: a registry's samples at one moment, filtered and
+//! aggregated the way PromQL does, for a CLI's summary at exit, a status
+//! page or a backend of one's own. Always available; the `testing`
+//! feature adds hermetic capture and assertions.
+//!
+//! ```
+//! use metrics_runtime::snapshot::Snapshot;
+//!
+//! #[metrics_runtime::instrumented(name = "import")]
+//! fn import(row: &str) -> Result<(), String> {
+//!     if row.is_empty() { Err("empty row".into()) } else { Ok(()) }
+//! }
+//!
+//! for row in ["a", "", "b"] {
+//!     let _ = import(row);
+//! }
+//! let summary = Snapshot::take();
+//! assert_eq!(summary.counter("import_total", &[("result", "ok")]), 2.0);
+//! assert_eq!(summary.counter("import_total", &[("result", "error")]), 1.0);
+//! ```
+
+mod query;
+
+pub use query::Query;
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use prometheus::proto::MetricType;
 use prometheus::Registry;
-
-use super::Query;
 
 /// The samples of a registry at one moment, as PromQL sees them: counters
 /// by their `_total` name, histograms as `_bucket`, `_sum` and `_count`.
@@ -17,16 +37,16 @@ pub struct Snapshot {
 }
 
 /// Label pairs, sorted by name.
-pub(super) type Labels = Vec<(String, String)>;
+pub(crate) type Labels = Vec<(String, String)>;
 
 /// One sample.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Sample {
-    pub(super) name: String,
-    pub(super) labels: Labels,
-    pub(super) value: f64,
+pub(crate) struct Sample {
+    pub(crate) name: String,
+    pub(crate) labels: Labels,
+    pub(crate) value: f64,
     /// Gauges keep their value in [`Snapshot::since`]; the rest subtract.
-    pub(super) is_gauge: bool,
+    pub(crate) is_gauge: bool,
 }
 
 /// A histogram's (or several histograms' summed) observations.
@@ -41,7 +61,7 @@ pub struct HistogramData {
 }
 
 impl HistogramData {
-    pub(super) fn add(&mut self, other: &HistogramData) {
+    pub(crate) fn add(&mut self, other: &HistogramData) {
         self.count += other.count;
         self.sum += other.sum;
         for &(bound, count) in &other.buckets {
@@ -74,6 +94,16 @@ impl HistogramData {
 }
 
 impl Snapshot {
+    /// Whether it holds no sample at all.
+    ///
+    /// ```
+    /// let registry = prometheus::Registry::new();
+    /// assert!(metrics_runtime::snapshot::Snapshot::of(&registry).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
     /// The samples of [`crate::registry()`] now.
     pub fn take() -> Snapshot {
         Snapshot::of(crate::registry())
@@ -223,67 +253,12 @@ impl Snapshot {
         }
     }
 
-    /// Panics, listing the series present, unless counter `name` with at
-    /// least `labels` sums to `expected`.
-    #[track_caller]
-    pub fn assert_counter(&self, name: &str, labels: &[(&str, &str)], expected: f64) {
-        let actual = self.counter(name, labels);
-        if actual != expected {
-            panic!(
-                "{}",
-                self.mismatch("counter", name, labels, expected, actual)
-            );
-        }
+    #[cfg(feature = "testing")]
+    pub(crate) fn samples(&self) -> impl Iterator<Item = &Sample> {
+        self.samples.iter()
     }
 
-    /// Panics, listing the series present, unless gauge `name` with at
-    /// least `labels` sums to `expected`.
-    #[track_caller]
-    pub fn assert_gauge(&self, name: &str, labels: &[(&str, &str)], expected: f64) {
-        let actual = self.gauge(name, labels);
-        if actual != expected {
-            panic!("{}", self.mismatch("gauge", name, labels, expected, actual));
-        }
-    }
-
-    /// Panics, listing the series present, unless histogram `name` with at
-    /// least `labels` holds `expected` observations.
-    #[track_caller]
-    pub fn assert_observations(&self, name: &str, labels: &[(&str, &str)], expected: u64) {
-        let actual = self.histogram(name, labels).count;
-        if actual != expected {
-            let count = format!("{name}_count");
-            panic!(
-                "{}",
-                self.mismatch("histogram", &count, labels, expected as f64, actual as f64)
-            );
-        }
-    }
-
-    fn mismatch(
-        &self,
-        kind: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-        expected: f64,
-        actual: f64,
-    ) -> String {
-        let selector = render(name, labels.iter().map(|(k, v)| (*k, *v)));
-        let mut message = format!(
-            "{kind} {selector}: expected {expected}, found {actual}\nseries of `{name}`:\n"
-        );
-        let present: Vec<&Sample> = self.samples.iter().filter(|s| s.name == name).collect();
-        if present.is_empty() {
-            message.push_str("  (none)\n");
-        }
-        for sample in present {
-            let labels = sample.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            let _ = writeln!(message, "  {} {}", render(name, labels), sample.value);
-        }
-        message
-    }
-
-    pub(super) fn samples_named<'a>(
+    pub(crate) fn samples_named<'a>(
         &'a self,
         name: &'a str,
     ) -> impl Iterator<Item = &'a Sample> + 'a {
@@ -298,7 +273,7 @@ impl Snapshot {
         })
     }
 
-    pub(super) fn histograms_matching<'a>(
+    pub(crate) fn histograms_matching<'a>(
         &'a self,
         name: &str,
         labels: &'a [(&str, &str)],
@@ -312,15 +287,10 @@ impl Snapshot {
 }
 
 /// Whether `own` carries every pair of `wanted`.
-pub(super) fn has_labels(own: &Labels, wanted: &[(&str, &str)]) -> bool {
+pub(crate) fn has_labels(own: &Labels, wanted: &[(&str, &str)]) -> bool {
     wanted
         .iter()
         .all(|(k, v)| own.iter().any(|(ok, ov)| ok == k && ov == v))
-}
-
-fn render<'a>(name: &str, labels: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let labels: Vec<String> = labels.map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{name}{{{}}}", labels.join(","))
 }
 
 fn format_bound(bound: f64) -> String {

@@ -247,3 +247,72 @@ fn a_failed_assertion_shows_what_was_expected_and_what_is_there() {
         .unwrap_err();
     assert!(empty.downcast_ref::<String>().unwrap().contains("(none)"));
 }
+
+#[derive(metrics_runtime::MetricsFamily)]
+struct ModuleLevel {
+    /// Jobs, counted through `global()` as module-level metrics are.
+    hermetic_jobs_total: prometheus::IntCounter,
+    /// Jobs by queue.
+    #[metric(labels(queue))]
+    hermetic_queued_total: prometheus::IntCounterVec,
+}
+
+#[metrics_runtime::instrumented(name = "hermetic_job")]
+fn run_job(queue: &str) {
+    ModuleLevel::global().hermetic_jobs_total.inc();
+    ModuleLevel::global()
+        .hermetic_queued_total
+        .with_label_values(&[queue])
+        .inc();
+}
+
+/// Captures running in parallel each see only their own counts, of
+/// instrumented functions and of families reached through `global()`.
+#[test]
+fn parallel_captures_are_hermetic_for_global_families_too() {
+    let workers: Vec<_> = (1..=4u64)
+        .map(|worker| {
+            std::thread::spawn(move || {
+                let queue = format!("q{worker}");
+                let snapshot = capture(|| {
+                    for _ in 0..worker * 10 {
+                        run_job(&queue);
+                    }
+                });
+                (worker, queue, snapshot)
+            })
+        })
+        .collect();
+    for worker in workers {
+        let (worker, queue, snapshot) = worker.join().unwrap();
+        let runs = (worker * 10) as f64;
+        assert_eq!(snapshot.counter("hermetic_jobs_total", &[]), runs);
+        assert_eq!(
+            snapshot.counter("hermetic_queued_total", &[("queue", &queue)]),
+            runs
+        );
+        assert_eq!(snapshot.query("hermetic_queued_total").count(), 1.0);
+        assert_eq!(
+            snapshot.counter("hermetic_job_total", &[("result", "ok")]),
+            runs
+        );
+    }
+    // Outside a capture, `global()` is the process-wide instance, untouched.
+    let global = Snapshot::take();
+    assert_eq!(global.counter("hermetic_jobs_total", &[]), 0.0);
+    ModuleLevel::global().hermetic_jobs_total.inc();
+    assert_eq!(Snapshot::take().counter("hermetic_jobs_total", &[]), 1.0);
+}
+
+#[tokio::test]
+async fn capture_async_gives_global_families_their_own_instance() {
+    let snapshot = metrics_runtime::testing::capture_async(async {
+        tokio::task::yield_now().await;
+        run_job("async");
+    })
+    .await;
+    assert_eq!(
+        snapshot.counter("hermetic_queued_total", &[("queue", "async")]),
+        1.0
+    );
+}

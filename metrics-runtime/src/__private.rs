@@ -34,6 +34,18 @@ pub const fn cardinality_product(cardinalities: &[Option<usize>]) -> Option<usiz
     Some(product)
 }
 
+/// Inside `testing::capture`, the capture's own instance of family `T`,
+/// registered in the capture's registry on first use; `None` elsewhere
+/// (and always without the `testing` feature).
+#[inline(always)]
+pub fn captured_family<T: crate::MetricsFamily + Send + Sync + 'static>() -> Option<&'static T> {
+    #[cfg(feature = "testing")]
+    if let Some(capture) = crate::testing::active() {
+        return Some(capture.family_instance::<T>());
+    }
+    None
+}
+
 /// Memory held by every instrumented function's series (for benchmarks).
 pub fn footprint() -> Footprint {
     crate::instrument::group::footprint()

@@ -88,12 +88,7 @@ impl Registrar {
     /// (see [`crate::registration`]); a failure is logged and leaves `T`
     /// measuring, unexported.
     pub fn global<T: MetricsFamily>() -> T {
-        let config = crate::config::config();
-        let prefix = config
-            .namespace
-            .as_ref()
-            .map_or_else(String::new, |namespace| format!("{namespace}_"));
-        let const_labels = config.const_labels.iter().cloned().collect();
+        let (prefix, const_labels) = Registrar::global_settings();
         match Registrar::build_with::<T>(&prefix, const_labels) {
             Ok((family, collectors)) => {
                 crate::registration::register_soon(move || {
@@ -114,6 +109,33 @@ impl Registrar {
                 Registrar::unregistered()
             }
         }
+    }
+
+    /// Builds `T` with the settings of [`crate::builder()`], as
+    /// [`global`](Registrar::global) does, and registers it in `registry`
+    /// (a capture's); a failure is logged and leaves `T` unexported.
+    #[cfg(feature = "testing")]
+    pub(crate) fn register_as_global<T: MetricsFamily>(registry: &Registry) -> T {
+        let (prefix, const_labels) = Registrar::global_settings();
+        let registered = Registrar::build_with::<T>(&prefix, const_labels)
+            .and_then(|(family, collectors)| register_all(registry, collectors).map(|()| family));
+        registered.unwrap_or_else(|err| {
+            log::error!(
+                "{}::global() in a capture: {err}; its metrics are kept but not exported",
+                std::any::type_name::<T>()
+            );
+            Registrar::unregistered()
+        })
+    }
+
+    /// The metric-name prefix and constant labels of [`crate::builder()`].
+    fn global_settings() -> (String, HashMap<String, String>) {
+        let config = crate::config::config();
+        let prefix = config
+            .namespace
+            .as_ref()
+            .map_or_else(String::new, |namespace| format!("{namespace}_"));
+        (prefix, config.const_labels.iter().cloned().collect())
     }
 
     fn build_with<T: MetricsFamily>(

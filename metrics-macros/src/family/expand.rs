@@ -214,8 +214,14 @@ fn expand(plan: &Plan) -> TokenStream {
             /// under the namespace and labels of `metrics_runtime::builder()`;
             /// created on first use. A failed registration is logged, never a
             /// panic: the metrics then work unexported.
+            ///
+            /// Inside `metrics_runtime::testing::capture`, the capture's own
+            /// instance instead, registered in the capture's registry.
             #vis fn global() -> &'static Self {
                 static GLOBAL: ::std::sync::OnceLock<#ident> = ::std::sync::OnceLock::new();
+                if let ::core::option::Option::Some(captured) = #krate::__private::captured_family::<Self>() {
+                    return captured;
+                }
                 GLOBAL.get_or_init(#krate::__private::Registrar::global)
             }
 

@@ -1,5 +1,6 @@
 //! Running code against a private registry.
 
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,6 +14,8 @@ use super::Snapshot;
 use crate::instrument::callsite::Descriptor;
 use crate::instrument::family::FunctionFamily;
 use crate::instrument::group::Groups;
+use crate::metrics_family::Registrar;
+use crate::MetricsFamily;
 
 /// A private registry that instrumented calls record into while it is
 /// active on their thread.
@@ -20,6 +23,8 @@ pub(crate) struct Capture {
     registry: Registry,
     groups: Groups,
     families: Mutex<HashMap<usize, &'static FunctionFamily>>,
+    /// The `T::global()` of each derived family `T` used in the capture.
+    instances: Mutex<HashMap<TypeId, &'static (dyn Any + Send + Sync)>>,
 }
 
 impl Capture {
@@ -28,6 +33,7 @@ impl Capture {
             registry: Registry::new(),
             groups: Groups::default(),
             families: Mutex::new(HashMap::new()),
+            instances: Mutex::new(HashMap::new()),
         }
     }
 
@@ -38,6 +44,30 @@ impl Capture {
         families
             .entry(key)
             .or_insert_with(|| self.groups.family_for(descriptor, &self.registry))
+    }
+}
+
+impl Capture {
+    /// This capture's instance of `T`, the one `T::global()` returns while
+    /// the capture is active: made and registered in the capture's
+    /// registry on first use, with the settings `global()` has.
+    pub(crate) fn family_instance<T: MetricsFamily + Send + Sync + 'static>(&self) -> &'static T {
+        let mut instances = self
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let instance = instances.entry(TypeId::of::<T>()).or_insert_with(|| {
+            // Leaked like the `&'static` of `global()`: a capture's
+            // instances live as long as the program.
+            let made: &'static T =
+                Box::leak(Box::new(Registrar::register_as_global::<T>(&self.registry)));
+            made
+        });
+        match instance.downcast_ref::<T>() {
+            Some(instance) => instance,
+            // Keyed by `TypeId::of::<T>()`: the entry is a `T`.
+            None => unreachable!("a captured family of another type"),
+        }
     }
 }
 

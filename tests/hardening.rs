@@ -260,3 +260,65 @@ fn total_and_count_agree_in_every_scrape_during_cancellations() {
     stop.store(true, Ordering::Relaxed);
     cancelling.join().unwrap();
 }
+
+#[derive(Debug)]
+struct Refused;
+
+/// The usual way to write a `Send` async trait method by hand.
+#[instrumented(name = "hardening_send_future")]
+fn send_future(fail: bool) -> impl Future<Output = Result<(), Refused>> + Send {
+    async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if fail {
+            Err(Refused)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// It was measured when the future was built: `ok`, in no time.
+#[tokio::test]
+async fn a_function_returning_impl_future_is_measured_when_its_future_runs() {
+    let snapshot = metrics_runtime::testing::capture_async(async {
+        send_future(true).await.unwrap_err();
+        send_future(false).await.unwrap();
+        drop(send_future(false)); // never polled: cancelled
+    })
+    .await;
+    let calls = |result| snapshot.counter("hardening_send_future_total", &[("result", result)]);
+    assert_eq!(
+        (calls("ok"), calls("error"), calls("cancelled")),
+        (1.0, 1.0, 1.0)
+    );
+    let durations = snapshot.histogram("hardening_send_future_duration_seconds", &[]);
+    assert_eq!(durations.count, 3);
+    assert!(durations.sum >= 0.4, "{durations:?}");
+    assert_eq!(snapshot.gauge("hardening_send_future_in_flight", &[]), 0.0);
+}
+
+trait Describe {
+    fn describe(&self) -> String;
+}
+
+impl<T: std::fmt::Debug> Describe for T {
+    #[instrumented]
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A blanket impl's method was labelled `_::describe`.
+#[test]
+fn a_blanket_impl_method_is_labelled_by_its_trait() {
+    let snapshot = capture(|| {
+        assert_eq!(7u8.describe(), "7");
+    });
+    assert_eq!(
+        snapshot.counter(
+            "function_calls_total",
+            &[("function", "Describe::describe")]
+        ),
+        1.0
+    );
+}

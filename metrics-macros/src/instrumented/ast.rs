@@ -79,12 +79,18 @@ pub enum BodyKind<'a> {
     /// A method already expanded by `#[async_trait]`: its body ends in
     /// `Box::pin(async move { … })`, and that future is what is measured.
     AsyncTrait { future: &'a ExprAsync },
+    /// A plain function returning `impl Future<Output = T>`: the future
+    /// its body builds is what is measured.
+    ReturnsFuture { output: &'a Type },
 }
 
 impl<'a> BodyKind<'a> {
-    pub fn of(sig: &Signature, block: &'a Block) -> Self {
+    pub fn of(sig: &'a Signature, block: &'a Block) -> Self {
         if sig.asyncness.is_some() {
             return BodyKind::Async;
+        }
+        if let Some(output) = impl_future_output(sig) {
+            return BodyKind::ReturnsFuture { output };
         }
         match boxed_future(block) {
             Some(future) if future_output(sig).is_some() => BodyKind::AsyncTrait { future },
@@ -116,16 +122,20 @@ fn boxed_future(block: &Block) -> Option<&ExprAsync> {
     }
 }
 
-/// `T` in a return type `Pin<Box<dyn Future<Output = T> + …>>`.
-pub fn future_output(sig: &Signature) -> Option<&Type> {
+/// `T` in a return type `impl Future<Output = T> + …`.
+pub fn impl_future_output(sig: &Signature) -> Option<&Type> {
     let ReturnType::Type(_, ty) = &sig.output else {
         return None;
     };
-    let boxed = last_generic_type(ty, "Pin")?;
-    let Type::TraitObject(object) = last_generic_type(boxed, "Box")? else {
+    let Type::ImplTrait(bounds) = ty.as_ref() else {
         return None;
     };
-    object.bounds.iter().find_map(|bound| {
+    output_binding(bounds.bounds.iter())
+}
+
+/// `T` of the bound `Future<Output = T>` among `bounds`.
+fn output_binding<'t>(mut bounds: impl Iterator<Item = &'t TypeParamBound>) -> Option<&'t Type> {
+    bounds.find_map(|bound| {
         let TypeParamBound::Trait(bound) = bound else {
             return None;
         };
@@ -138,6 +148,18 @@ pub fn future_output(sig: &Signature) -> Option<&Type> {
             _ => None,
         })
     })
+}
+
+/// `T` in a return type `Pin<Box<dyn Future<Output = T> + …>>`.
+pub fn future_output(sig: &Signature) -> Option<&Type> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let boxed = last_generic_type(ty, "Pin")?;
+    let Type::TraitObject(object) = last_generic_type(boxed, "Box")? else {
+        return None;
+    };
+    output_binding(object.bounds.iter())
 }
 
 fn last_generic_type<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
@@ -248,6 +270,7 @@ pub fn self_type_name(block: &ItemImpl) -> Option<String> {
 pub fn value_type<'a>(sig: &'a Signature, block: &Block) -> Option<&'a Type> {
     match BodyKind::of(sig, block) {
         BodyKind::AsyncTrait { .. } => future_output(sig),
+        BodyKind::ReturnsFuture { .. } => impl_future_output(sig),
         BodyKind::Sync | BodyKind::Async => match &sig.output {
             ReturnType::Type(_, ty) => Some(ty),
             ReturnType::Default => None,
@@ -328,5 +351,25 @@ pub fn name_span(ty: &Type) -> Span {
         Type::Paren(inner) => name_span(&inner.elem),
         Type::Group(inner) => name_span(&inner.elem),
         _ => ty.span(),
+    }
+}
+
+/// The type parameter among `params` that `ty` is, or whose associated
+/// type it is (`T`, `T::Output`, `<T as Trait>::Output`).
+pub fn type_parameter_of<'p>(ty: &Type, params: &[&'p syn::Ident]) -> Option<&'p syn::Ident> {
+    match ty {
+        Type::Paren(inner) => type_parameter_of(&inner.elem, params),
+        Type::Group(inner) => type_parameter_of(&inner.elem, params),
+        Type::Path(path) => {
+            if let Some(qself) = &path.qself {
+                return type_parameter_of(&qself.ty, params);
+            }
+            let first = path.path.segments.first()?;
+            if path.path.leading_colon.is_some() || !first.arguments.is_empty() {
+                return None;
+            }
+            params.iter().copied().find(|param| **param == first.ident)
+        }
+        _ => None,
     }
 }

@@ -38,6 +38,7 @@ fn instrument_fn(
         self_type: None,
         in_instrumented_impl: false,
         attrs: &function.attrs,
+        impl_generics: None,
     };
     let plan = valid::plan(args, &function.sig, &function.block, &context, &mut errors);
     errors.finish()?;
@@ -61,6 +62,7 @@ fn instrument_impl(
         );
     }
     let self_type = ast::self_type_name(&block);
+    let impl_generics = block.generics.clone();
 
     for item in &mut block.items {
         let ImplItem::Fn(method) = item else { continue };
@@ -73,6 +75,7 @@ fn instrument_impl(
             self_type: self_type.as_deref(),
             in_instrumented_impl: true,
             attrs: &method.attrs,
+            impl_generics: Some(&impl_generics),
         };
         let plan = valid::plan(&args, &method.sig, &method.block, &context, &mut errors);
         method.block = instrument_body(&plan, &method.sig, &method.block);
@@ -105,6 +108,7 @@ fn instrument_body(plan: &Plan, sig: &Signature, block: &Block) -> Block {
         BodyKind::Sync => sync_body(plan, sig, block),
         BodyKind::Async => async_body(plan, sig, block),
         BodyKind::AsyncTrait { future } => return async_trait_body(plan, sig, block, future),
+        BodyKind::ReturnsFuture { output } => future_returning_body(plan, sig, block, output),
     };
     syn::parse2(tokens).unwrap_or_else(|error| {
         let error = error.to_compile_error();
@@ -223,6 +227,53 @@ fn async_trait_body(plan: &Plan, sig: &Signature, block: &Block, future: &ExprAs
         }
     }
     block
+}
+
+// Input:
+//     fn f(tool: &str) -> impl Future<Output = Result<T, E>> + Send { body }
+// Output:
+//     fn f(tool: &str) -> impl Future<Output = Result<T, E>> + Send {
+//         static SITE: CallSite = …;
+//         let guard = SITE.enter(&[label(&tool, …)]);   // labels read at the call
+//         let future = call_once(move || body);         // a panic here is the call's
+//         let mut guard = guard.into_async();            // dropped unpolled: cancelled
+//         async move {
+//             let ret = Instrumented::new(&mut guard, future).await;
+//             guard.finish(outcome(&ret));
+//             ret
+//         }
+//     }
+fn future_returning_body(
+    plan: &Plan,
+    sig: &Signature,
+    block: &Block,
+    output: &Type,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let Hidden {
+        guard, ret, body, ..
+    } = Hidden::new();
+    let statics = statics(plan, sig);
+    let enter = enter(plan);
+    let finish = finish(plan, &guard, &ret);
+    let unmeasured = unmeasured(plan, &statements(block), None);
+    quote! {{
+        #krate::__private::select!(
+            enabled {
+                #statics
+                let #guard = #enter;
+                let #body = #krate::__private::call_once(move || #block);
+                let mut #guard = #guard.into_async();
+                async move {
+                    let #ret = #krate::__private::Instrumented::new(&mut #guard, #body).await;
+                    let #ret: #output = #ret;
+                    #finish
+                    #ret
+                }
+            }
+            disabled { #unmeasured }
+        )
+    }}
 }
 
 /// The body as written, for the `disabled` feature, behind a closure that is

@@ -85,6 +85,8 @@ pub struct Context<'a> {
     pub in_instrumented_impl: bool,
     /// The function's own attributes.
     pub attrs: &'a [syn::Attribute],
+    /// The generics of the instrumented `impl` block around it.
+    pub impl_generics: Option<&'a syn::Generics>,
 }
 
 /// Checks `args` against `sig` and resolves them into a [`Plan`]. Errors
@@ -147,7 +149,7 @@ pub fn plan(
             .as_ref()
             .map(|objective| checked_objective(objective, args, errors)),
         registry: args.registry.clone(),
-        outcome: outcome_rule(args, sig, errors),
+        outcome: outcome_rule(args, sig, context, errors),
         function,
     };
     check_function(args, sig, context, errors);
@@ -281,7 +283,12 @@ fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> Str
     }
 }
 
-fn outcome_rule(args: &Args, sig: &Signature, errors: &mut Errors) -> OutcomeRule {
+fn outcome_rule(
+    args: &Args,
+    sig: &Signature,
+    context: &Context,
+    errors: &mut Errors,
+) -> OutcomeRule {
     match (&args.ok_if, &args.error_if) {
         (Some(_), Some(error_if)) => {
             errors.at(
@@ -292,9 +299,60 @@ fn outcome_rule(args: &Args, sig: &Signature, errors: &mut Errors) -> OutcomeRul
         }
         (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.path.clone()),
         (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.path.clone()),
+        (None, None) if ast::impl_future_output(sig).is_some() => {
+            generic_outcome_check(ast::impl_future_output(sig), sig, context, errors);
+            OutcomeRule::ByType
+        }
         (None, None) if ast::returns_impl_trait(sig) || returns_never(sig) => OutcomeRule::AlwaysOk,
-        (None, None) => OutcomeRule::ByType,
+        (None, None) => {
+            let returned = match &sig.output {
+                syn::ReturnType::Type(_, ty) => Some(&**ty),
+                syn::ReturnType::Default => None,
+            };
+            generic_outcome_check(ast::future_output(sig).or(returned), sig, context, errors);
+            OutcomeRule::ByType
+        }
     }
+}
+
+/// A result of a type parameter's type (`-> R`, `-> T::Output`) is a
+/// `Result` for some callers and not for others, which the call site
+/// cannot tell apart: it asks for `ok_if` or `error_if` instead.
+fn generic_outcome_check(
+    returned: Option<&syn::Type>,
+    sig: &Signature,
+    context: &Context,
+    errors: &mut Errors,
+) {
+    let Some(returned) = returned else { return };
+    let params: Vec<&Ident> = sig
+        .generics
+        .type_params()
+        .chain(
+            context
+                .impl_generics
+                .into_iter()
+                .flat_map(|g| g.type_params()),
+        )
+        .map(|param| &param.ident)
+        .collect();
+    let Some(param) = ast::type_parameter_of(returned, &params) else {
+        return;
+    };
+    let tokens = quote::ToTokens::to_token_stream(returned);
+    let text = tokens.to_string().replace(' ', "");
+    let what = if *param == text {
+        format!("the return type `{text}` is a type parameter")
+    } else {
+        format!("the return type `{text}` depends on the type parameter `{param}`")
+    };
+    errors.spanned(
+        &tokens,
+        format!(
+            "{what}: whether a call returned `Err` differs between callers and cannot be \
+             told here; decide with `ok_if = path` or `error_if = path` (a `fn(&{text}) -> bool`)"
+        ),
+    );
 }
 
 /// Bucket bounds of a duration: checked as any bounds, and not negative.

@@ -306,15 +306,22 @@ fn function_label(probe: &str, module: &str) -> String {
     segments.join("::")
 }
 
-/// `A` in `<crate::m::A as crate::m::Trait>::method::probe`.
+/// `A` in `<crate::m::A as crate::m::Trait>::method::probe`; `Trait` in
+/// the `<_ as crate::m::Trait>` of a blanket `impl<T> Trait for T`, whose
+/// self type has no name.
 fn trait_impl_self_type(probe: &str) -> Option<&str> {
     let inner = probe.strip_prefix('<')?;
-    let self_type = inner.split(" as ").next()?;
+    let (self_type, rest) = inner.split_once(" as ")?;
     let self_type = self_type.split('<').next().unwrap_or(self_type);
     let self_type = self_type
         .trim_start_matches(['&', '*'])
         .trim_start_matches("mut ");
-    self_type.rsplit("::").next()
+    let self_type = self_type.rsplit("::").next()?;
+    if self_type != "_" {
+        return Some(self_type);
+    }
+    let trait_path = rest.split(['<', '>']).next()?;
+    trait_path.rsplit("::").next()
 }
 
 /// `path` with every `<…>` removed, and the `<A as B>` of a trait impl.
@@ -351,6 +358,14 @@ mod tests {
             "Store::describe"
         );
         assert_eq!(label("app::db::run::{{closure}}::__metrics_probe"), "run");
+        assert_eq!(
+            label("<_ as app::Describe>::describe::__metrics_probe"),
+            "Describe::describe"
+        );
+        assert_eq!(
+            label("<_ as app::Convert<u8>>::convert::__metrics_probe"),
+            "Convert::convert"
+        );
         assert_eq!(label("elsewhere::f::__metrics_probe"), "elsewhere::f");
     }
 }

@@ -123,6 +123,15 @@ impl Guard {
         }
     }
 
+    /// This guard, for a call that goes on in a future it returns (a
+    /// function returning `impl Future`): dropped before the future
+    /// completes, the call was cancelled.
+    #[inline]
+    pub fn into_async(mut self) -> Guard {
+        self.state = CallState::AsyncIdle;
+        self
+    }
+
     #[inline]
     pub(crate) fn set_state(&mut self, state: CallState) {
         self.state = state;

@@ -9,11 +9,39 @@ use syn::{bracketed, Expr, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
 
 use crate::errors::Errors;
 
-/// `buckets = [...]`: the span of the brackets, and each bound.
+/// `buckets = [...]`: the span of the brackets, and each bound; or
+/// `buckets = PATH`, a `const` or `static` checked at start-up.
 #[derive(Clone)]
 pub struct Buckets {
     pub brackets: Span,
     pub bounds: Vec<Bound>,
+    pub path: Option<syn::Path>,
+}
+
+/// Checked bucket bounds: written out, or named by a path.
+#[derive(Clone)]
+pub enum PlannedBuckets {
+    Bounds(Vec<f64>),
+    Path(syn::Path),
+}
+
+impl PlannedBuckets {
+    /// An expression of type `&'static [f64]`: a path to an array or a
+    /// slice, of any length, is a type error on the path otherwise.
+    pub fn to_slice(&self, krate: &syn::Path) -> proc_macro2::TokenStream {
+        match self {
+            PlannedBuckets::Bounds(bounds) => {
+                let bounds = bounds
+                    .iter()
+                    .map(|b| proc_macro2::Literal::f64_suffixed(*b));
+                quote::quote!(&[#(#bounds),*])
+            }
+            PlannedBuckets::Path(path) => {
+                let call = quote::quote_spanned!(path.span()=> #krate::__private::bounds);
+                quote::quote_spanned!(path.span()=> #call(&#path))
+            }
+        }
+    }
 }
 
 /// One bucket bound, with the text and span it was written with.
@@ -68,6 +96,14 @@ pub fn skip_to_next_argument(input: ParseStream) {
 /// reported, not only the first.
 pub fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
     input.parse::<Token![=]>()?;
+    if !input.peek(syn::token::Bracket) {
+        let path: syn::Path = input.parse()?;
+        return Ok(Buckets {
+            brackets: path.span(),
+            bounds: Vec::new(),
+            path: Some(path),
+        });
+    }
     let content;
     let brackets = bracketed!(content in input);
     let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
@@ -87,6 +123,7 @@ pub fn parse_buckets(input: ParseStream) -> syn::Result<Buckets> {
     Ok(Buckets {
         brackets: brackets.span.join(),
         bounds,
+        path: None,
     })
 }
 
@@ -116,8 +153,12 @@ pub fn number(expr: &Expr) -> syn::Result<(f64, String)> {
     }
 }
 
-/// The bounds, after checking that they are finite and increasing.
-pub fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
+/// The bounds, after checking that they are finite and increasing; a path
+/// is checked at start-up.
+pub fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> PlannedBuckets {
+    if let Some(path) = &buckets.path {
+        return PlannedBuckets::Path(path.clone());
+    }
     if buckets.bounds.is_empty() {
         errors.at(
             buckets.brackets,
@@ -147,5 +188,5 @@ pub fn checked_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
         }
         previous = Some(bound);
     }
-    buckets.bounds.iter().map(|bound| bound.value).collect()
+    PlannedBuckets::Bounds(buckets.bounds.iter().map(|bound| bound.value).collect())
 }

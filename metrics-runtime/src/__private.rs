@@ -46,6 +46,40 @@ pub fn captured_family<T: crate::MetricsFamily + Send + Sync + 'static>() -> Opt
     None
 }
 
+/// `buckets = PATH`: the bounds of a `const` or `static` array or slice.
+#[inline]
+pub fn bounds<B: Bounds + ?Sized>(bounds: &'static B) -> &'static [f64] {
+    bounds.as_bounds()
+}
+
+/// What `buckets = PATH` may name: `[f64; N]`, `[f64]` or `&[f64]`.
+#[diagnostic::on_unimplemented(
+    message = "`buckets = …` needs a `const` or `static` of type `[f64; N]` or `&[f64]`, not `{Self}`",
+    label = "not bucket bounds"
+)]
+pub trait Bounds {
+    /// The bounds as a slice.
+    fn as_bounds(&'static self) -> &'static [f64];
+}
+
+impl<const N: usize> Bounds for [f64; N] {
+    fn as_bounds(&'static self) -> &'static [f64] {
+        self
+    }
+}
+
+impl Bounds for [f64] {
+    fn as_bounds(&'static self) -> &'static [f64] {
+        self
+    }
+}
+
+impl Bounds for &'static [f64] {
+    fn as_bounds(&'static self) -> &'static [f64] {
+        self
+    }
+}
+
 /// Memory held by every instrumented function's series (for benchmarks).
 pub fn footprint() -> Footprint {
     crate::instrument::group::footprint()

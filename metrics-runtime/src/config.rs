@@ -1,4 +1,5 @@
-//! Process-wide settings: namespace, constant labels and the enabled flag.
+//! Process-wide settings: namespace, constant labels, series limits,
+//! histogram bounds, sampling and the enabled flag.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -12,6 +13,42 @@ pub(crate) struct Config {
     pub(crate) namespace: Option<String>,
     pub(crate) const_labels: Vec<(String, String)>,
     pub(crate) max_series: usize,
+    /// Bounds by full histogram name (`action_duration_seconds`).
+    pub(crate) buckets: Vec<(String, Vec<f64>)>,
+    /// Bounds of every histogram that sets none at compile time.
+    pub(crate) default_buckets: Option<Vec<f64>>,
+    /// Sampled share of durations by base name of an instrumented function.
+    pub(crate) samples: Vec<(String, f64)>,
+}
+
+impl Config {
+    /// A histogram's bounds: set by name in [`builder`], else `compiled`
+    /// (the macro's `buckets`), else [`Builder::default_buckets`], else
+    /// `None` for Prometheus' defaults.
+    pub(crate) fn buckets_for<'a>(
+        &'a self,
+        name: &str,
+        compiled: Option<&'a [f64]>,
+    ) -> Option<&'a [f64]> {
+        self.buckets
+            .iter()
+            .find(|(own, _)| own == name)
+            .map(|(_, bounds)| bounds.as_slice())
+            .or(compiled)
+            .or(self.default_buckets.as_deref())
+    }
+
+    /// The sampled share of the durations of the instrumented function
+    /// named `name` (its base name, `N` of `N_total`): set in [`builder`],
+    /// else `compiled` (the macro's `sample`), else every call.
+    pub(crate) fn sample_for(&self, name: &str, compiled: Option<f64>) -> f64 {
+        self.samples
+            .iter()
+            .find(|(own, _)| own == name)
+            .map(|(_, share)| *share)
+            .or(compiled)
+            .unwrap_or(1.0)
+    }
 }
 
 /// Label sets a family holds unless told otherwise.
@@ -23,6 +60,9 @@ impl Default for Config {
             namespace: None,
             const_labels: Vec::new(),
             max_series: DEFAULT_MAX_SERIES,
+            buckets: Vec::new(),
+            default_buckets: None,
+            samples: Vec::new(),
         }
     }
 }
@@ -82,6 +122,39 @@ impl Builder {
         self
     }
 
+    /// The bounds of histogram `name`, by its full name as exported
+    /// (`shop_action_duration_seconds`), for a service that reads them from
+    /// its configuration; they win over the bounds set at compile time.
+    ///
+    /// ```
+    /// metrics_runtime::builder()
+    ///     .buckets("checkout_duration_seconds", &[0.05, 0.1, 0.5, 1.0])
+    ///     .default_buckets(&[0.001, 0.01, 0.1, 1.0, 10.0])
+    ///     .sample("checkout", 0.01)
+    ///     .install()
+    ///     .unwrap();
+    /// ```
+    pub fn buckets(mut self, name: impl Into<String>, bounds: &[f64]) -> Self {
+        self.config.buckets.push((name.into(), bounds.to_vec()));
+        self
+    }
+
+    /// The bounds of every histogram that sets none at compile time
+    /// (instead of Prometheus' defaults).
+    pub fn default_buckets(mut self, bounds: &[f64]) -> Self {
+        self.config.default_buckets = Some(bounds.to_vec());
+        self
+    }
+
+    /// Observes the duration of only a random `share` (in (0, 1]) of the
+    /// calls of the instrumented function whose base name is `name` (`N` of
+    /// `N_total`), as `#[instrumented(sample = …)]` does; it wins over that.
+    /// Calls are still all counted in `N_total`; unsampled ones read no clock.
+    pub fn sample(mut self, name: impl Into<String>, share: f64) -> Self {
+        self.config.samples.push((name.into(), share));
+        self
+    }
+
     /// Whether instrumented calls record anything at start (default `true`);
     /// see [`set_enabled`].
     pub fn enabled(mut self, enabled: bool) -> Self {
@@ -93,8 +166,9 @@ impl Builder {
     /// clock of measured calls now rather than on the first one.
     ///
     /// Fails with [`Error::AlreadyInstalled`] once any metric was touched or
-    /// settings were installed, and with [`Error::InvalidName`] for a name
-    /// Prometheus would reject.
+    /// settings were installed, with [`Error::InvalidName`] for a name
+    /// Prometheus would reject, and with [`Error::InvalidSetting`] for
+    /// bounds that are not finite and increasing or a share outside (0, 1].
     pub fn install(self) -> Result<(), Error> {
         self.validate()?;
         CONFIG
@@ -122,8 +196,32 @@ impl Builder {
             }
             seen.push(name);
         }
+        for (name, bounds) in &self.config.buckets {
+            check_bounds(name, bounds)?;
+        }
+        if let Some(bounds) = &self.config.default_buckets {
+            check_bounds("default_buckets", bounds)?;
+        }
+        for (name, share) in &self.config.samples {
+            if !(*share > 0.0 && *share <= 1.0) {
+                return Err(Error::InvalidSetting(format!(
+                    "sample share of `{name}` is {share}; it must be in (0, 1]"
+                )));
+            }
+        }
         Ok(())
     }
+}
+
+/// Histogram bounds Prometheus accepts: at least one, finite, increasing.
+pub(crate) fn check_bounds(name: &str, bounds: &[f64]) -> Result<(), Error> {
+    let increasing = bounds.windows(2).all(|pair| pair[0] < pair[1]);
+    if bounds.is_empty() || !increasing || !bounds.iter().all(|b| b.is_finite()) {
+        return Err(Error::InvalidSetting(format!(
+            "bucket bounds of `{name}` must be finite and increasing, at least one: {bounds:?}"
+        )));
+    }
+    Ok(())
 }
 
 fn invalid(what: &'static str, name: &str) -> Error {

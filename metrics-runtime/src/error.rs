@@ -16,6 +16,9 @@ pub enum Error {
         /// The rejected name.
         name: String,
     },
+    /// A setting out of its range: bucket bounds that are not finite and
+    /// increasing, a sample share outside (0, 1].
+    InvalidSetting(String),
     /// The `prometheus` registry refused a registration (a name taken by
     /// another metric with other labels or type, or registered twice).
     Registration(prometheus::Error),
@@ -28,6 +31,7 @@ impl fmt::Display for Error {
                 "metrics were already configured or recorded; call `builder().install()` first thing in `main`",
             ),
             Error::InvalidName { what, name } => write!(f, "invalid {what} name `{name}`"),
+            Error::InvalidSetting(problem) => f.write_str(problem),
             Error::Registration(err) => write!(f, "metric registration failed: {err}"),
         }
     }

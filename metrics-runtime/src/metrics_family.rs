@@ -159,6 +159,10 @@ impl Registrar {
         buckets: Option<&[f64]>,
         max_series: Option<usize>,
     ) -> Result<T, Error> {
+        if let Some(bounds) = buckets {
+            // Literal bounds were checked at compile time; a path's here.
+            crate::config::check_bounds(&name, bounds)?;
+        }
         let mut opts = self.opts(name, help, buckets);
         opts.max_series = max_series;
         let metric = T::create(&opts, labels)?;
@@ -195,10 +199,12 @@ impl Registrar {
 
     fn opts(&self, name: String, help: &str, buckets: Option<&[f64]>) -> MetricOpts {
         MetricOpts {
+            buckets: crate::config::config()
+                .buckets_for(&name, buckets)
+                .map(<[f64]>::to_vec),
             name,
             help: help.to_owned(),
             const_labels: self.const_labels.clone(),
-            buckets: buckets.map(<[f64]>::to_vec),
             max_series: None,
         }
     }

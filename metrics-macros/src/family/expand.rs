@@ -101,7 +101,7 @@ fn expand(plan: &Plan) -> TokenStream {
         let ty = field.ty;
         let creation = match &field.role {
             Role::Metric(spec) => {
-                let (name, help, labels, buckets) = spec_tokens(spec);
+                let (name, help, labels, buckets) = spec_tokens(spec, krate);
                 let max_series = match spec.max_series {
                     Some(limit) => quote!(::core::option::Option::Some(#limit)),
                     None => quote!(::core::option::Option::None),
@@ -111,7 +111,7 @@ fn expand(plan: &Plan) -> TokenStream {
                 ))
             }
             Role::Collected(spec, _) => {
-                let (name, help, ..) = spec_tokens(spec);
+                let (name, help, ..) = spec_tokens(spec, krate);
                 quote_spanned!(ty.span()=> registrar.detached::<#ty>(
                     #krate::__private::metric_name(&prefix, &[#name]), #help,
                 ))
@@ -137,7 +137,7 @@ fn expand(plan: &Plan) -> TokenStream {
         let ty = field.ty;
         match &field.role {
             Role::Metric(spec) | Role::Collected(spec, _) => {
-                let (name, help, labels, _) = spec_tokens(spec);
+                let (name, help, labels, _) = spec_tokens(spec, krate);
                 quote! {
                     out.push(#krate::__private::MetricInfo::new(
                         #krate::__private::metric_name(&prefix, &[#name]),
@@ -295,13 +295,14 @@ fn path_text(path: &syn::Path) -> String {
     quote!(#path).to_string().replace(' ', "")
 }
 
-fn spec_tokens(spec: &MetricSpec) -> (&str, &str, &[String], TokenStream) {
+fn spec_tokens<'s>(
+    spec: &'s MetricSpec,
+    krate: &syn::Path,
+) -> (&'s str, &'s str, &'s [String], TokenStream) {
     let buckets = match &spec.buckets {
-        Some(bounds) => {
-            let bounds = bounds
-                .iter()
-                .map(|bound| proc_macro2::Literal::f64_suffixed(*bound));
-            quote!(::core::option::Option::Some(&[#(#bounds),*]))
+        Some(planned) => {
+            let slice = planned.to_slice(krate);
+            quote!(::core::option::Option::Some(#slice))
         }
         None => quote!(::core::option::Option::None),
     };

@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path, Type, Visibility};
 
-use crate::args::checked_buckets;
+use crate::args::{checked_buckets, PlannedBuckets};
 use crate::errors::Errors;
 use crate::family::ast::{FamilyStruct, FieldKind, MetricField};
 use crate::names::{is_metric_name, label_name_problem, PROMETHEUS_RESERVED};
@@ -38,7 +38,7 @@ pub struct MetricSpec {
     pub name: String,
     pub help: String,
     pub labels: Vec<String>,
-    pub buckets: Option<Vec<f64>>,
+    pub buckets: Option<PlannedBuckets>,
     pub max_series: Option<usize>,
 }
 
@@ -245,7 +245,7 @@ fn checked_labels(names: &[Ident], errors: &mut Errors) -> Vec<String> {
     seen
 }
 
-fn buckets(field: &MetricField, errors: &mut Errors) -> Option<Vec<f64>> {
+fn buckets(field: &MetricField, errors: &mut Errors) -> Option<PlannedBuckets> {
     let (keyword, buckets) = field.args.buckets.as_ref()?;
     if !field
         .kind

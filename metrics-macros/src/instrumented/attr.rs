@@ -27,6 +27,7 @@ pub struct Args {
     pub max_series: Option<syn::LitInt>,
     pub objective: Option<ObjectiveArgs>,
     pub registry: Option<Expr>,
+    pub sample: Option<Expr>,
 }
 
 /// `objective(success = 99.9, latency = 0.25, latency_percent = 99)`: each
@@ -69,7 +70,8 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `registry`, `help`, \
+                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `registry`, `sample`, \
+                         `help`, \
                          `crate`, `skip`";
 
 impl Args {
@@ -125,6 +127,7 @@ impl Args {
             "error_kind" => set(&mut self.error_kind, &keyword, keyword.clone(), errors),
             "max_series" => set(&mut self.max_series, &keyword, value(input)?, errors),
             "registry" => set(&mut self.registry, &keyword, value(input)?, errors),
+            "sample" => set(&mut self.sample, &keyword, value(input)?, errors),
             "objective" => {
                 let objective = parse_objective(&keyword, input)?;
                 set(&mut self.objective, &keyword, objective, errors)
@@ -164,6 +167,7 @@ impl Args {
             max_series: pick(&overrides.max_series, &self.max_series),
             objective: pick(&overrides.objective, &self.objective),
             registry: pick(&overrides.registry, &self.registry),
+            sample: pick(&overrides.sample, &self.sample),
         }
     }
 }

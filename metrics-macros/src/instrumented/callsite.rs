@@ -1,7 +1,7 @@
 //! The call site of an instrumented function: its `static`s, and how a
 //! call enters it with its label values.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Signature;
@@ -31,11 +31,22 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
     } = plan;
     let error_kind = plan.error_kind.is_some();
     let label_names = plan.labels.iter().map(|label| &label.name);
-    let buckets = match &plan.buckets {
-        Some(bounds) => {
-            let bounds = bounds.iter().map(|bound| Literal::f64_suffixed(*bound));
-            quote!(::core::option::Option::Some(&[#(#bounds),*]))
+    let (buckets, buckets_fn) = match &plan.buckets {
+        Some(planned) => {
+            let slice = planned.to_slice(krate);
+            (
+                quote!(::core::option::Option::Some(__metrics_buckets)),
+                quote! {
+                    fn __metrics_buckets() -> &'static [f64] {
+                        #slice
+                    }
+                },
+            )
         }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
+    let sample = match plan.sample {
+        Some(share) => quote!(::core::option::Option::Some(#share)),
         None => quote!(::core::option::Option::None),
     };
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
@@ -100,6 +111,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
     };
     quote! {
         #registry_fn
+        #buckets_fn
         static __METRICS_DESCRIPTOR: #krate::__private::Descriptor = #krate::__private::Descriptor {
             name: #metric_name,
             help: #help,
@@ -117,6 +129,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             function_path: __metrics_function_path,
             objective: #objective,
             registry: #registry,
+            sample: #sample,
         };
         static #site: #krate::__private::CallSite = #krate::__private::CallSite::new(&__METRICS_DESCRIPTOR);
         #[#krate::__private::linkme::distributed_slice(#krate::__private::INSTRUMENTED)]

@@ -311,8 +311,20 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens, return_type: Option<&Type>) -> 
         }),
         _ => None,
     };
+    // Paths and expressions of the arguments stay type-checked and used.
+    let buckets = plan
+        .buckets
+        .as_ref()
+        .filter(|planned| matches!(planned, crate::args::PlannedBuckets::Path(_)))
+        .map(|planned| {
+            let slice = planned.to_slice(krate);
+            quote!(let _ = #slice;)
+        });
+    let registry = plan.registry.as_ref().map(|expr| {
+        quote_spanned!(expr.span()=> let _: &'static #krate::prometheus::Registry = #expr;)
+    });
     quote! {
-        let _ = || { #(#checks)* #deciders };
+        let _ = || { #(#checks)* #deciders #buckets #registry };
         #error_kind
         #body
     }

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Block, Expr, Ident, LitStr, Path, Signature};
 
-use crate::args::{checked_buckets, Buckets};
+use crate::args::{checked_buckets, Buckets, PlannedBuckets};
 use crate::errors::Errors;
 use crate::instrumented::ast::{self, ErrorSource};
 use crate::instrumented::attr::{Args, LabelValue, ObjectiveArgs};
@@ -18,7 +18,9 @@ pub struct Plan {
     pub metric_name: String,
     pub help: String,
     pub labels: Vec<PlannedLabel>,
-    pub buckets: Option<Vec<f64>>,
+    pub buckets: Option<PlannedBuckets>,
+    /// `sample = p`: the share of calls whose duration is observed.
+    pub sample: Option<f64>,
     pub duration: bool,
     pub in_flight: bool,
     /// `error_kind`: the span of the error type `E` (or of the return type
@@ -149,6 +151,10 @@ pub fn plan(
             .as_ref()
             .map(|objective| checked_objective(objective, args, errors)),
         registry: args.registry.clone(),
+        sample: args
+            .sample
+            .as_ref()
+            .and_then(|share| checked_sample(share, errors)),
         outcome: outcome_rule(args, sig, context, errors),
         function,
     };
@@ -355,8 +361,32 @@ fn generic_outcome_check(
     );
 }
 
+/// `sample = p`: a share of calls, in (0, 1].
+fn checked_sample(share: &Expr, errors: &mut Errors) -> Option<f64> {
+    let tokens = quote::ToTokens::to_token_stream(share);
+    match crate::args::number(share) {
+        Ok((value, _)) if value > 0.0 && value <= 1.0 => Some(value),
+        Ok((_, text)) => {
+            errors.spanned(
+                &tokens,
+                format!(
+                    "`sample = {text}` is no share of calls: it must be in (0, 1], such as `0.01`"
+                ),
+            );
+            None
+        }
+        Err(_) => {
+            errors.spanned(
+                &tokens,
+                format!("`sample = {tokens}` must be a number in (0, 1], such as `0.01`"),
+            );
+            None
+        }
+    }
+}
+
 /// Bucket bounds of a duration: checked as any bounds, and not negative.
-fn checked_duration_buckets(buckets: &Buckets, errors: &mut Errors) -> Vec<f64> {
+fn checked_duration_buckets(buckets: &Buckets, errors: &mut Errors) -> PlannedBuckets {
     for bound in buckets.bounds.iter().filter(|bound| bound.value < 0.0) {
         errors.spanned(
             &bound.tokens,
@@ -409,9 +439,11 @@ fn checked_objective(
                     .buckets
                     .as_ref()
                     .map_or_else(|| DEFAULT_BUCKETS.to_vec(), |b| b.bounds.iter().map(|b| b.value).collect());
+                // Bounds behind a path are only known at start-up.
+                let known = args.buckets.as_ref().is_none_or(|b| b.path.is_none());
                 if args.duration.as_ref().is_some_and(|flag| !flag.value) {
                     errors.at(name.span(), "a `latency` objective needs the duration histogram; remove `duration = false`");
-                } else if !buckets.contains(value) {
+                } else if known && !buckets.contains(value) {
                     errors.spanned(
                         tokens,
                         format!("latency objective `{tokens}` must be one of the histogram's bucket bounds: add it to `buckets`"),

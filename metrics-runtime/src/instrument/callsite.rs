@@ -21,8 +21,11 @@ pub struct Descriptor {
     /// Declared label names, in order (`function` and `module` first for
     /// the default name).
     pub labels: &'static [&'static str],
-    /// Histogram bounds in seconds; `None` for Prometheus' default buckets.
-    pub buckets: Option<&'static [f64]>,
+    /// Histogram bounds in seconds (`buckets = …`); `None` for the
+    /// defaults of [`crate::builder()`] or Prometheus.
+    pub buckets: Option<fn() -> &'static [f64]>,
+    /// `sample = p`: the share of calls whose duration is observed.
+    pub sample: Option<f64>,
     /// Whether `N_duration_seconds` is kept.
     pub duration: bool,
     /// Whether `N_in_flight` is kept.

@@ -8,6 +8,7 @@ use prometheus::proto;
 use super::callsite::Descriptor;
 use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
+use super::sampling::SampleRate;
 use super::series::{Series, SeriesShape, SeriesValues};
 use super::table::{LabelValues, SeriesTable};
 use crate::config::config;
@@ -41,6 +42,29 @@ pub(crate) struct Shape {
     tracks_in_flight: bool,
     counts_error_kinds: bool,
     max_series: usize,
+    /// The share of calls whose duration is observed.
+    sample: f64,
+}
+
+/// The bounds of `histogram`: [`crate::builder()`]'s for its name, the
+/// function's `buckets`, the builder's default, or Prometheus'. Bounds
+/// behind a path are checked here; invalid ones are logged and replaced.
+fn bucket_bounds(descriptor: &Descriptor, histogram: &str) -> Vec<f64> {
+    let compiled = descriptor.buckets.map(|bounds| bounds());
+    let compiled = compiled.filter(|bounds| {
+        crate::config::check_bounds(histogram, bounds)
+            .inspect_err(|err| {
+                log::error!(
+                    "#[instrumented] `{}`: {err}; using the default buckets",
+                    descriptor.function
+                )
+            })
+            .is_ok()
+    });
+    config()
+        .buckets_for(histogram, compiled)
+        .unwrap_or(prometheus::DEFAULT_BUCKETS)
+        .to_vec()
 }
 
 impl Shape {
@@ -53,10 +77,8 @@ impl Shape {
             Some(namespace) => format!("{namespace}_{}", descriptor.name),
             None => descriptor.name.to_owned(),
         };
-        let bucket_bounds = descriptor
-            .buckets
-            .unwrap_or(prometheus::DEFAULT_BUCKETS)
-            .to_vec();
+        let bucket_bounds = bucket_bounds(descriptor, &format!("{name}_duration_seconds"));
+        let sample = config().sample_for(&name, descriptor.sample);
         Shape {
             name,
             help: descriptor.help.to_owned(),
@@ -66,6 +88,7 @@ impl Shape {
             tracks_in_flight: descriptor.in_flight,
             counts_error_kinds: descriptor.error_kind,
             max_series: descriptor.max_series.unwrap_or(config().max_series),
+            sample,
         }
     }
 
@@ -77,6 +100,7 @@ impl Shape {
             && self.tracks_in_flight == other.tracks_in_flight
             && self.counts_error_kinds == other.counts_error_kinds
             && (!self.measures_duration || self.bucket_bounds == other.bucket_bounds)
+            && self.sample == other.sample
     }
 
     /// The HELP texts of its metric families.
@@ -153,6 +177,7 @@ impl FunctionFamily {
             bounds_nanos,
             shape.measures_duration,
             shape.tracks_in_flight,
+            SampleRate::new(shape.sample),
             shape.error_kinds(&const_labels),
         );
         Box::leak(Box::new(FunctionFamily {

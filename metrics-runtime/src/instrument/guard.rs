@@ -59,6 +59,8 @@ impl Outcome {
 pub struct Guard {
     series: Option<&'static Series>,
     start: u64,
+    /// Whether this call's duration is observed (`start` was read).
+    sampled: bool,
     state: CallState,
 }
 
@@ -78,20 +80,19 @@ impl Guard {
     pub const DISABLED: Guard = Guard {
         series: None,
         start: 0,
+        sampled: false,
         state: CallState::Sync,
     };
 
     #[inline]
     pub(crate) fn start(series: &'static Series) -> Self {
         series.record_start();
-        let start = if series.measures_duration() {
-            clock::now()
-        } else {
-            0
-        };
+        // Unsampled calls read no clock.
+        let sampled = series.samples_this_call();
         Guard {
             series: Some(series),
-            start,
+            start: if sampled { clock::now() } else { 0 },
+            sampled,
             state: CallState::Sync,
         }
     }
@@ -116,9 +117,7 @@ impl Guard {
     #[inline]
     fn record(&mut self, outcome: Outcome) {
         if let Some(series) = self.series.take() {
-            let elapsed = series
-                .measures_duration()
-                .then(|| clock::nanos_since(self.start));
+            let elapsed = self.sampled.then(|| clock::nanos_since(self.start));
             series.record_finish(outcome, elapsed);
         }
     }

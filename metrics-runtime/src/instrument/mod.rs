@@ -7,6 +7,7 @@ pub(crate) mod family;
 pub(crate) mod future;
 pub(crate) mod group;
 pub(crate) mod guard;
+pub(crate) mod sampling;
 pub(crate) mod series;
 pub(crate) mod striped;
 pub(crate) mod table;

@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
+use super::sampling::SampleRate;
 use super::striped::Striped;
 use super::table::LabelValues;
 
@@ -14,6 +15,8 @@ pub(crate) struct SeriesShape {
     bounds_nanos: Box<[u64]>,
     tracks_in_flight: bool,
     measures_duration: bool,
+    /// Which calls have their duration observed.
+    sample: SampleRate,
     /// `N_errors_total{…, kind}`, with `error_kind`.
     error_kinds: Option<ErrorKinds>,
 }
@@ -21,6 +24,8 @@ pub(crate) struct SeriesShape {
 // Counter cells of a series. One add records both the result and the
 // histogram bucket: a row of buckets per result, `ok` and `error`, and one
 // shared by the rare `panic` and `cancelled`, which also count themselves.
+// Each row ends in a column for calls whose duration was not sampled: they
+// count towards their result, not towards the histogram.
 const STARTED: usize = 0;
 const SUM_NANOS: usize = 1;
 const PANICS: usize = 2;
@@ -36,6 +41,7 @@ impl SeriesShape {
         bounds_nanos: Vec<u64>,
         measures_duration: bool,
         tracks_in_flight: bool,
+        sample: SampleRate,
         error_kinds: Option<ErrorKinds>,
     ) -> Self {
         SeriesShape {
@@ -46,6 +52,7 @@ impl SeriesShape {
             },
             tracks_in_flight,
             measures_duration,
+            sample,
             error_kinds,
         }
     }
@@ -59,12 +66,17 @@ impl SeriesShape {
         self.bounds_nanos.len() + 1
     }
 
-    fn cells(&self) -> usize {
-        HEADER + ROWS * self.buckets()
+    /// Cells per row: the buckets and the unsampled column.
+    fn columns(&self) -> usize {
+        self.buckets() + 1
     }
 
-    fn cell(&self, row: usize, bucket: usize) -> usize {
-        HEADER + row * self.buckets() + bucket
+    fn cells(&self) -> usize {
+        HEADER + ROWS * self.columns()
+    }
+
+    fn cell(&self, row: usize, column: usize) -> usize {
+        HEADER + row * self.columns() + column
     }
 
     #[inline]
@@ -130,8 +142,10 @@ impl Series {
         &self.next_with_hash
     }
 
-    pub(crate) fn measures_duration(&self) -> bool {
-        self.shape.measures_duration
+    /// Whether this call's duration is observed: measured, and sampled.
+    #[inline]
+    pub(crate) fn samples_this_call(&self) -> bool {
+        self.shape.measures_duration && self.shape.sample.draw()
     }
 
     #[inline]
@@ -144,13 +158,17 @@ impl Series {
     #[inline]
     pub(crate) fn record_finish(&self, outcome: Outcome, elapsed_nanos: Option<u64>) {
         let stripe = self.counters.local();
-        let bucket = elapsed_nanos.map_or(0, |nanos| self.shape.bucket_of(nanos));
+        let column = match elapsed_nanos {
+            Some(nanos) => self.shape.bucket_of(nanos),
+            None if self.shape.measures_duration => self.shape.buckets(),
+            None => 0,
+        };
         let row = match outcome {
             Outcome::Ok => OK_ROW,
             Outcome::Error => ERROR_ROW,
             Outcome::Panic | Outcome::Cancelled => RARE_ROW,
         };
-        stripe.add(self.shape.cell(row, bucket), 1);
+        stripe.add(self.shape.cell(row, column), 1);
         match outcome {
             Outcome::Panic => stripe.add(PANICS, 1),
             Outcome::Cancelled => stripe.add(CANCELLATIONS, 1),
@@ -175,7 +193,8 @@ impl Series {
         // negative gauge, and the totals agree with the histogram's count.
         let cells = self.counters.totals();
         let buckets = self.shape.buckets();
-        let row = |row: usize| &cells[self.shape.cell(row, 0)..self.shape.cell(row, 0) + buckets];
+        let columns = self.shape.columns();
+        let row = |row: usize| &cells[self.shape.cell(row, 0)..self.shape.cell(row, 0) + columns];
         let outcomes = [
             row(OK_ROW).iter().sum(),
             row(ERROR_ROW).iter().sum(),
@@ -187,7 +206,9 @@ impl Series {
         // count is the calls counted by result, and no bucket exceeds it,
         // so `_count` always equals the sum of `_total` (both stay
         // monotonic: each is the minimum of two monotonic counts).
+        // With sampling, the histogram holds the sampled calls only.
         let finished: u64 = outcomes.iter().sum();
+        let unsampled: u64 = (0..ROWS).map(|r| row(r)[buckets]).sum();
         let mut running = 0;
         let mut cumulative_buckets: Vec<u64> = (0..buckets)
             .map(|bucket| {
@@ -195,7 +216,7 @@ impl Series {
                 running.min(finished)
             })
             .collect();
-        if let Some(last) = cumulative_buckets.last_mut() {
+        if let (Some(last), 0) = (cumulative_buckets.last_mut(), unsampled) {
             *last = finished;
         }
         let in_flight = if self.shape.tracks_in_flight {
@@ -232,6 +253,7 @@ mod tests {
             vec![1_000, 1_000_000],
             measures_duration,
             true,
+            SampleRate::ALL,
             None,
         )))
     }

@@ -13,7 +13,7 @@ pub use crate::instrument::guard::{
 pub use crate::label::{LabelBuf, LabelValue};
 pub use crate::linked::{FamilyEntry, FAMILIES, INSTRUMENTED};
 pub use crate::metric_opts::MetricOpts;
-pub use crate::metrics_family::{metric_name, FieldMetric, Registrar};
+pub use crate::metrics_family::{metric_name, CollectedGauge, FieldMetric, Registrar};
 pub use linkme;
 
 /// The product of label cardinalities, `None` if any is unbounded or the

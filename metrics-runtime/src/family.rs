@@ -95,13 +95,39 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// assert!(!metrics_runtime::encode_text(&registry).contains("sda"));
     /// ```
     pub fn remove<K: LabelSet<Static = L::Static>>(&self, labels: &K) -> bool {
+        labels.with_values(|values| self.remove_values(values))
+    }
+
+    fn remove_values(&self, values: &[&str]) -> bool {
         if self.by_index.is_some() {
             self.index_stale.store(true, Ordering::Relaxed);
         }
-        labels.with_values(|values| {
-            let forgotten = self.hashed.remove(values);
-            M::remove(&self.vec, values) || forgotten
-        })
+        let forgotten = self.hashed.remove(values);
+        M::remove(&self.vec, values) || forgotten
+    }
+
+    /// Keeps the children whose label values (in the order of `L`'s
+    /// names) `keep` accepts, and takes the others out.
+    pub(crate) fn retain(&self, keep: impl Fn(&[&str]) -> bool) {
+        let mut gone: Vec<Vec<String>> = Vec::new();
+        for family in self.vec.collect() {
+            for metric in family.get_metric() {
+                let values: Vec<&str> = L::NAMES
+                    .iter()
+                    .map(|name| {
+                        let pair = metric.get_label().iter().find(|pair| pair.name() == *name);
+                        pair.map_or("", |pair| pair.value())
+                    })
+                    .collect();
+                if !keep(&values) {
+                    gone.push(values.iter().map(|value| (*value).to_owned()).collect());
+                }
+            }
+        }
+        for values in gone {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            self.remove_values(&values);
+        }
     }
 
     /// Takes every child out of the exposition.

@@ -30,6 +30,7 @@
 mod bounded;
 mod build_info;
 pub mod catalog;
+mod collect_pool;
 mod config;
 pub mod encoding;
 mod error;

@@ -181,7 +181,7 @@ impl Registrar {
     pub fn collect<G: CollectedGauge>(
         &mut self,
         gauge: &G,
-        compute: impl Fn() -> f64 + Send + Sync + 'static,
+        compute: impl Fn() -> G::Value + Send + Sync + 'static,
     ) -> Result<(), Error> {
         let metric = gauge
             .desc()
@@ -330,37 +330,67 @@ impl<L: LabelSet + Send + Sync + 'static, M: FamilyMetric + FieldMetric> FieldMe
     }
 }
 
-/// A gauge whose value can be set from a computed `f64`.
+/// A metric whose value a `collect` function computes at every scrape.
 #[doc(hidden)]
 pub trait CollectedGauge: FieldMetric + Send + Sync {
-    /// Sets the gauge to `value`.
-    fn set_computed(&self, value: f64);
+    /// What the function returns: `f64` for a gauge, `Vec<(L, f64)>` for a
+    /// `Family<L, Gauge>`.
+    type Value: Send + 'static;
+
+    /// Sets the metric to `value`.
+    fn set_computed(&self, value: Self::Value);
 }
 
 impl CollectedGauge for prometheus::Gauge {
+    type Value = f64;
+
     fn set_computed(&self, value: f64) {
         self.set(value);
     }
 }
 
 impl CollectedGauge for prometheus::IntGauge {
+    type Value = f64;
+
     fn set_computed(&self, value: f64) {
         // Saturating: NaN becomes 0, out-of-range values the nearest bound.
         self.set(value as i64);
     }
 }
 
-/// A gauge set by a function at every scrape.
+impl<L, M> CollectedGauge for Family<L, M>
+where
+    L: LabelSet + Send + Sync + 'static,
+    M: FamilyMetric + FieldMetric + CollectedGauge<Value = f64>,
+{
+    type Value = Vec<(L, f64)>;
+
+    /// The children become exactly the label sets returned: set, and the
+    /// others removed, without a moment in which the family is empty.
+    fn set_computed(&self, value: Vec<(L, f64)>) {
+        let owned = |values: &[&str]| -> Vec<String> {
+            values.iter().map(|value| (*value).to_owned()).collect()
+        };
+        let mut kept = std::collections::HashSet::new();
+        for (labels, value) in &value {
+            self.with(labels).set_computed(*value);
+            labels.with_values(|values| kept.insert(owned(values)));
+        }
+        self.retain(|values| kept.contains(&owned(values)));
+    }
+}
+
+/// A metric set by a function at every scrape.
 ///
-/// The function runs on a thread of its own with [`COLLECT_BUDGET`] to
-/// answer: one that panics or is slower keeps the gauge at its last value,
-/// is counted in `metrics_runtime_collect_skipped_total`, and never
+/// The function runs on a shared pool thread with [`COLLECT_BUDGET`] to
+/// answer: one that panics or is slower keeps the metric at its last
+/// value, is counted in `metrics_runtime_collect_skipped_total`, and never
 /// breaks or stalls the scrape. While a slow one is still running, later
 /// scrapes skip it rather than start another.
 #[derive(Clone)]
-struct Collected<G> {
+struct Collected<G: CollectedGauge> {
     gauge: G,
-    compute: Arc<dyn Fn() -> f64 + Send + Sync>,
+    compute: Arc<dyn Fn() -> G::Value + Send + Sync>,
     running: Arc<AtomicBool>,
     skips: Arc<CollectSkips>,
     metric: Arc<str>,
@@ -371,29 +401,30 @@ const COLLECT_BUDGET: Duration = Duration::from_millis(250);
 
 impl<G: CollectedGauge> Collected<G> {
     /// The function's value, or why there is none.
-    fn compute(&self) -> Result<f64, SkipReason> {
+    fn compute(&self) -> Result<G::Value, SkipReason> {
         if self.running.swap(true, Ordering::AcqRel) {
             return Err(SkipReason::Slow);
         }
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         let compute = Arc::clone(&self.compute);
-        let running = Arc::clone(&self.running);
-        let spawned = std::thread::Builder::new()
-            .name("metrics-collect".to_owned())
-            .spawn(move || {
-                let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute()));
-                running.store(false, Ordering::Release);
-                let _ = sender.send(value);
-            });
-        if spawned.is_err() {
-            self.running.store(false, Ordering::Release);
-            return Err(SkipReason::Slow);
-        }
-        match receiver.recv_timeout(COLLECT_BUDGET) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(SkipReason::Panic),
-            Err(_) => Err(SkipReason::Slow),
-        }
+        // Cleared however the function ends (a panic is caught around the
+        // closure, after the guard has run), or if it never runs.
+        let done = ClearOnDrop(Arc::clone(&self.running));
+        crate::collect_pool::run(
+            move || {
+                let _done = done;
+                compute()
+            },
+            COLLECT_BUDGET,
+        )
+    }
+}
+
+/// Clears a `running` flag when dropped.
+struct ClearOnDrop(Arc<AtomicBool>);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -407,7 +438,7 @@ impl<G: CollectedGauge> Collector for Collected<G> {
             Ok(value) => self.gauge.set_computed(value),
             Err(reason) => {
                 log::warn!(
-                    "the `collect` function of gauge `{}` was skipped ({}); it keeps its last value",
+                    "the `collect` function of `{}` was skipped ({}); it keeps its last value",
                     self.metric,
                     reason.as_str()
                 );

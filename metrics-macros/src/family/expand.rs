@@ -7,7 +7,7 @@ use syn::DeriveInput;
 
 use crate::errors::Errors;
 use crate::family::ast::FamilyStruct;
-use crate::family::valid::{self, MetricSpec, Plan, Role};
+use crate::family::valid::{self, MetricSpec, Plan, PlannedField, Role};
 
 /// `#[derive(MetricsFamily)]` on `input`.
 ///
@@ -123,7 +123,7 @@ fn expand(plan: &Plan) -> TokenStream {
         quote!(let #local = #creation?;)
     });
     let collections = fields.iter().filter_map(|field| match &field.role {
-        Role::Collected(_, path) => Some(collection(krate, ident, field.ident, path)),
+        Role::Collected(_, path) => Some(collection(krate, ident, field, path)),
         _ => None,
     });
     let shares = fields.iter().map(|field| {
@@ -237,25 +237,28 @@ fn expand(plan: &Plan) -> TokenStream {
 //     #[metric(collect = queue_depth)] queue_depth: Gauge
 // Output:
 //     {
-//         trait CollectFn<M> { fn compute(&self, state: &ShopMetrics) -> f64; }
-//         impl<F: Fn(&ShopMetrics) -> f64> CollectFn<WithState> for F { … }
-//         impl<F: Fn() -> f64> CollectFn<WithoutState> for F { … }
+//         trait CollectFn<M> { fn compute(&self, state: &ShopMetrics) -> <Gauge as CollectedGauge>::Value; }
+//         impl<F: Fn(&ShopMetrics) -> Value> CollectFn<WithState> for F { … }
+//         impl<F: Fn() -> Value> CollectFn<WithoutState> for F { … }
 //         let state = MetricsFamily::share(&this);
 //         registrar.collect(&this.queue_depth, move || CollectFn::compute(&queue_depth, &state))?;
 //     }
+// The value is `f64` for a gauge and `Vec<(L, f64)>` for a `Family<L, _>`.
 // The trait is the field's own so that a function of the wrong signature
 // is one error, on the path, in the struct's terms.
 fn collection(
     krate: &syn::Path,
     ident: &syn::Ident,
-    field: &syn::Ident,
+    field: &PlannedField,
     path: &syn::Path,
 ) -> TokenStream {
+    let (field_ident, ty) = (field.ident, field.ty);
+    let value_text = collected_value_text(ty);
     let message = format!(
-        "`collect = {}` needs a function `fn(&{ident}) -> f64` or `fn() -> f64`",
+        "`collect = {}` needs a function `fn(&{ident}) -> {value_text}` or `fn() -> {value_text}`",
         path_text(path)
     );
-    let label = format!("expected `fn(&{ident}) -> f64` or `fn() -> f64`");
+    let label = format!("expected `fn(&{ident}) -> {value_text}` or `fn() -> {value_text}`");
     let state = syn::Ident::new("__metrics_state", Span::mixed_site());
     let compute: TokenStream = quote!(CollectFn::compute)
         .into_iter()
@@ -265,29 +268,51 @@ fn collection(
         })
         .collect();
     let reference = quote_spanned!(path.span()=> &);
+    let value = quote!(<#ty as #krate::__private::CollectedGauge>::Value);
     quote! {{
         #[diagnostic::on_unimplemented(message = #message, label = #label)]
         trait CollectFn<M> {
-            fn compute(&self, state: &#ident) -> f64;
+            fn compute(&self, state: &#ident) -> #value;
         }
         struct __MetricsWithState;
         struct __MetricsWithoutState;
-        impl<F: ::core::ops::Fn(&#ident) -> f64> CollectFn<__MetricsWithState> for F {
-            fn compute(&self, state: &#ident) -> f64 {
+        impl<F: ::core::ops::Fn(&#ident) -> #value> CollectFn<__MetricsWithState> for F {
+            fn compute(&self, state: &#ident) -> #value {
                 self(state)
             }
         }
-        impl<F: ::core::ops::Fn() -> f64> CollectFn<__MetricsWithoutState> for F {
-            fn compute(&self, _: &#ident) -> f64 {
+        impl<F: ::core::ops::Fn() -> #value> CollectFn<__MetricsWithoutState> for F {
+            fn compute(&self, _: &#ident) -> #value {
                 self()
             }
         }
         let #state = #krate::MetricsFamily::share(&this);
         registrar.collect(
-            &this.#field,
+            &this.#field_ident,
             move || #compute(#reference #path, &#state),
         )?;
     }}
+}
+
+/// What a `collect` function of a field of type `ty` returns, as the user
+/// writes it: `f64`, or `Vec<(L, f64)>` for a `Family<L, _>`.
+fn collected_value_text(ty: &syn::Type) -> String {
+    let syn::Type::Path(path) = ty else {
+        return "f64".to_owned();
+    };
+    let Some(last) = path.path.segments.last().filter(|s| s.ident == "Family") else {
+        return "f64".to_owned();
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return "f64".to_owned();
+    };
+    match args.args.first() {
+        Some(labels) => format!(
+            "Vec<({}, f64)>",
+            quote!(#labels).to_string().replace(' ', "")
+        ),
+        None => "f64".to_owned(),
+    }
 }
 
 /// `path` as written, without the spaces `to_string` puts around `::`.

@@ -5,7 +5,7 @@ use syn::{Ident, LitStr, Path, Type, Visibility};
 
 use crate::args::{checked_buckets, PlannedBuckets};
 use crate::errors::Errors;
-use crate::family::ast::{FamilyStruct, FieldKind, MetricField};
+use crate::family::ast::{FamilyStruct, FieldKind, MetricField, MetricType};
 use crate::names::{is_metric_name, label_name_problem, PROMETHEUS_RESERVED};
 
 /// Everything expansion needs, decided and checked.
@@ -125,10 +125,16 @@ fn role(field: &MetricField, errors: &mut Errors) -> Role {
     };
     match &args.collect {
         Some((keyword, path)) => {
-            if !matches!(field.kind, FieldKind::Scalar(metric) if metric.is_gauge()) {
+            let gauge = |metric: &MetricType| metric.is_gauge();
+            let collectable = match &field.kind {
+                FieldKind::Scalar(metric) => gauge(metric),
+                FieldKind::Family(metric) => metric.as_ref().is_some_and(gauge),
+                _ => false,
+            };
+            if !collectable {
                 errors.at(
                     keyword.span(),
-                    "`collect` goes on a `Gauge` or `IntGauge` field: its value is set at every scrape",
+                    "`collect` goes on a `Gauge`, `IntGauge` or `Family<L, Gauge | IntGauge>` field: its value is set at every scrape",
                 );
             }
             Role::Collected(spec, path.clone())

@@ -320,9 +320,9 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens, return_type: Option<&Type>) -> 
             let slice = planned.to_slice(krate);
             quote!(let _ = #slice;)
         });
-    let registry = plan.registry.as_ref().map(|expr| {
-        quote_spanned!(expr.span()=> let _: &'static #krate::prometheus::Registry = #expr;)
-    });
+    let registry = plan.registry.as_ref().map(
+        |expr| quote_spanned!(expr.span()=> let _: &'static #krate::prometheus::Registry = #expr;),
+    );
     quote! {
         let _ = || { #(#checks)* #deciders #buckets #registry };
         #error_kind

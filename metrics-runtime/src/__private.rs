@@ -3,6 +3,7 @@
 
 pub use crate::build_info::register_build_info;
 pub use crate::catalog::{MetricInfo, MetricKind, Objective, Source};
+pub use crate::collected::CollectedGauge;
 pub use crate::config::is_enabled;
 pub use crate::instrument::callsite::{CallSite, Descriptor, FunctionName, LabelSource};
 pub use crate::instrument::future::Instrumented;
@@ -13,7 +14,7 @@ pub use crate::instrument::guard::{
 pub use crate::label::{LabelBuf, LabelValue};
 pub use crate::linked::{FamilyEntry, FAMILIES, INSTRUMENTED};
 pub use crate::metric_opts::MetricOpts;
-pub use crate::metrics_family::{metric_name, CollectedGauge, FieldMetric, Registrar};
+pub use crate::registrar::{metric_name, FieldMetric, Registrar};
 pub use linkme;
 
 /// The product of label cardinalities, `None` if any is unbounded or the

@@ -31,6 +31,7 @@ mod bounded;
 mod build_info;
 pub mod catalog;
 mod collect_pool;
+mod collected;
 mod config;
 pub mod encoding;
 mod error;
@@ -43,10 +44,10 @@ mod label;
 mod label_set;
 mod linked;
 mod metric_opts;
-mod metrics_family;
 mod names;
 #[cfg(feature = "push")]
 pub mod push;
+mod registrar;
 mod registration;
 mod registry;
 mod self_metrics;
@@ -69,7 +70,7 @@ pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
 pub use label_set::LabelSet;
 pub use linked::init;
-pub use metrics_family::MetricsFamily;
+pub use registrar::MetricsFamily;
 pub use registry::registry;
 pub use self_metrics::OVERFLOW_VALUE;
 

@@ -7,8 +7,9 @@ mod json;
 mod promql;
 mod rules;
 
+pub use crate::instrument::callsite::Objective;
 use crate::instrument::callsite::{Descriptor, LabelSource};
-use crate::instrument::family::Shape;
+use crate::instrument::function_family::Shape;
 use crate::linked::{root_families, INSTRUMENTED};
 
 /// The kind of a metric family.
@@ -78,18 +79,6 @@ impl MetricInfo {
             sources: vec![source],
         }
     }
-}
-
-/// Service level objectives of an instrumented function:
-/// `objective(success = 99.9, latency = 0.25)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Objective {
-    /// Percentage of calls that must succeed (`99.9`).
-    pub success: Option<f64>,
-    /// Seconds within which `latency_percent` of calls must finish.
-    pub latency: Option<f64>,
-    /// Percentage of calls that must finish within `latency` (default 99).
-    pub latency_percent: f64,
 }
 
 /// An instrumented function, as dashboards and alert rules see it.

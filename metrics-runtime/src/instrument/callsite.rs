@@ -4,7 +4,7 @@
 use std::any::TypeId;
 use std::sync::OnceLock;
 
-use super::family::FunctionFamily;
+use super::function_family::FunctionFamily;
 use super::group::family_for;
 use super::guard::Guard;
 use super::series::Series;
@@ -48,10 +48,22 @@ pub struct Descriptor {
     /// one: its path (see [`FunctionName`]).
     pub function_path: fn() -> &'static str,
     /// `objective(success = …, latency = …)`, for alert rules.
-    pub objective: Option<crate::catalog::Objective>,
+    pub objective: Option<Objective>,
     /// `registry = EXPR`: the registry its families live in; `None` for
     /// [`crate::registry()`].
     pub registry: Option<fn() -> &'static prometheus::Registry>,
+}
+
+/// Service level objectives of an instrumented function:
+/// `objective(success = 99.9, latency = 0.25)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Objective {
+    /// Percentage of calls that must succeed (`99.9`).
+    pub success: Option<f64>,
+    /// Seconds within which `latency_percent` of calls must finish.
+    pub latency: Option<f64>,
+    /// Percentage of calls that must finish within `latency` (default 99).
+    pub latency_percent: f64,
 }
 
 /// Where a label's value comes from.

@@ -8,7 +8,7 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 
 use super::callsite::Descriptor;
-use super::family::{FunctionFamily, Shape};
+use super::function_family::{FunctionFamily, Shape};
 use crate::gathered::counter_value;
 use crate::self_metrics::OVERFLOW_NAME;
 

@@ -12,9 +12,9 @@ use prometheus::Registry;
 
 use super::Snapshot;
 use crate::instrument::callsite::Descriptor;
-use crate::instrument::family::FunctionFamily;
+use crate::instrument::function_family::FunctionFamily;
 use crate::instrument::group::Groups;
-use crate::metrics_family::Registrar;
+use crate::registrar::Registrar;
 use crate::MetricsFamily;
 
 /// A private registry that instrumented calls record into while it is

@@ -2,12 +2,9 @@
 //!
 //! [`write()`] replaces the file atomically; [`spawn`] keeps doing so on an interval.
 
-use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -16,13 +13,24 @@ use prometheus::Registry;
 
 use crate::encode_text;
 
+mod replace;
+
 /// Writes [`encode_text`] of `registry` to `path`, atomically.
 ///
-/// The text goes to a temporary file next to `path` (named
-/// `.{file name}.{pid}.{n}.tmp`: hidden, and not `*.prom`, so node_exporter
+/// The text goes to a temporary file in the same directory (named
+/// `.{pid}.{n}.tmp`: hidden, short, and not `*.prom`, so node_exporter
 /// never reads it), is synced to disk, then renamed over `path`: a reader
-/// sees the old file or the new one, never a part. On an error the temporary
-/// file is removed and the error returned; `path` is left as it was.
+/// sees the old file or the new one, never a part. On an error the
+/// temporary file is removed and the error returned; `path` is left as it
+/// was.
+///
+/// - An existing file keeps its permission bits, and its owner and group
+///   where the process may set them (root; others: a group they are in).
+///   A new file is created `0644` less the process's umask (`0600` under
+///   `umask 077`: then a node_exporter running as another user cannot
+///   read it).
+/// - A symbolic link at `path` is followed: the file it points to is
+///   replaced (the temporary file is written beside it) and the link stays.
 ///
 /// ```
 /// let registry = prometheus::Registry::new();
@@ -41,59 +49,7 @@ use crate::encode_text;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write(registry: &Registry, path: impl AsRef<Path>) -> io::Result<()> {
-    write_text(&encode_text(registry), path.as_ref())
-}
-
-fn write_text(text: &str, path: &Path) -> io::Result<()> {
-    let (mut file, temp) = create_temp(path)?;
-    // Synced before the rename: otherwise a crash could leave `path` naming
-    // an empty file.
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
-    drop(file);
-    let result = written.and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        // The first error is the one worth returning; if the directory is
-        // gone, so is the temporary file.
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// A new, empty temporary file in the directory of `path`, and its path.
-fn create_temp(path: &Path) -> io::Result<(File, PathBuf)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{}` does not name a file", path.display()),
-        )
-    })?;
-    // The same directory, so that the rename never crosses file systems.
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut attempts = 0;
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut temp_name = OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let temp = dir.join(temp_name);
-        // `create_new`: never write into a file someone else is writing, e.g.
-        // a process with the same pid in another container sharing the
-        // directory.
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((file, temp)),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                attempts += 1;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+    replace::replace(path.as_ref(), encode_text(registry).as_bytes())
 }
 
 /// Starts a thread that [`write()`]s `registry` to `path` at once, then every

@@ -18,6 +18,12 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// not end in the unit, and Prometheus would reject the scrape), and
 /// label values and help texts are escaped as the format requires.
 ///
+/// # Panics
+///
+/// If a collector of `registry` panics, as `prometheus::Registry::gather`
+/// does. The exporters (`http`, `push`, `textfile`) catch such a panic, log
+/// it and skip that one exposition.
+///
 /// ```
 /// let registry = prometheus::Registry::new();
 /// let jobs = prometheus::IntCounter::new("jobs_total", "Jobs run.").unwrap();

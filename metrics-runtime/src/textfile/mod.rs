@@ -5,17 +5,19 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use prometheus::Registry;
 
-use crate::encode_text;
+use crate::encoding::{try_encode, CollectorPanic, Format};
 
 mod replace;
 
-/// Writes [`encode_text`] of `registry` to `path`, atomically.
+/// Writes [`encode_text`](crate::encode_text) of `registry` to `path`, atomically.
 ///
 /// The text goes to a temporary file in the same directory (named
 /// `.{pid}.{n}.tmp`: hidden, short, and not `*.prom`, so node_exporter
@@ -31,6 +33,8 @@ mod replace;
 ///   read it).
 /// - A symbolic link at `path` is followed: the file it points to is
 ///   replaced (the temporary file is written beside it) and the link stays.
+/// - A collector of `registry` that panics is an error (of kind `Other`);
+///   nothing is written.
 ///
 /// ```
 /// let registry = prometheus::Registry::new();
@@ -49,14 +53,24 @@ mod replace;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write(registry: &Registry, path: impl AsRef<Path>) -> io::Result<()> {
-    replace::replace(path.as_ref(), encode_text(registry).as_bytes())
+    let text = try_encode(Format::Text, registry).map_err(io::Error::other)?;
+    replace::replace(path.as_ref(), text.as_bytes())
+}
+
+/// Whether `err` is [`write()`]'s error for a panicking collector.
+fn is_collector_panic(err: &io::Error) -> bool {
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<CollectorPanic>())
 }
 
 /// Starts a thread that [`write()`]s `registry` to `path` at once, then every
 /// `every` until [`TextfileWriter::stop`] or drop.
 ///
-/// A failed write (a full disk, a missing directory) is logged with
-/// `log::error!` and tried again at the next tick; the thread keeps going.
+/// A failed write (a full disk, a missing directory, a collector that
+/// panicked) is logged with `log::error!` and tried again at the next tick;
+/// the thread keeps going and the file keeps its last contents (its
+/// modification time shows how old they are). Panics are also counted:
+/// [`TextfileWriter::collector_panics`].
 /// `stop`, and dropping the handle, wake the thread at once for a final
 /// write, so the file ends with the last values.
 ///
@@ -91,27 +105,42 @@ pub fn spawn(registry: Registry, path: impl Into<PathBuf>, every: Duration) -> T
     let path = path.into();
     // The thread waits on `wake` between writes; dropping `stop` wakes it.
     let (stop, wake) = mpsc::channel();
+    let panics = Arc::new(AtomicU64::new(0));
     let thread = thread::Builder::new()
         .name("metrics-textfile".to_owned())
         .spawn({
-            let path = path.clone();
-            move || run(&registry, &path, every, &wake)
+            let (path, panics) = (path.clone(), Arc::clone(&panics));
+            move || run(&registry, &path, every, &wake, &panics)
         })
         .expect("cannot start the metrics textfile thread");
     TextfileWriter {
         path,
         every,
+        panics,
         stop: Some(stop),
         thread: Some(thread),
     }
 }
 
 /// The writer thread: returns the result of the final write.
-fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -> io::Result<()> {
+fn run(
+    registry: &Registry,
+    path: &Path,
+    every: Duration,
+    wake: &Receiver<()>,
+    panics: &AtomicU64,
+) -> io::Result<()> {
+    let write_counted = || {
+        let result = write(registry, path);
+        if result.as_ref().is_err_and(is_collector_panic) {
+            panics.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    };
     let mut failing = false;
     loop {
         let started = Instant::now();
-        match write(registry, path) {
+        match write_counted() {
             Ok(()) if failing => {
                 log::info!("metrics textfile `{}` written again", path.display());
                 failing = false;
@@ -133,7 +162,7 @@ fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -
             Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    write(registry, path)
+    write_counted()
 }
 
 /// A thread writing a registry to a textfile on an interval; from [`spawn`].
@@ -143,6 +172,8 @@ fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -
 pub struct TextfileWriter {
     path: PathBuf,
     every: Duration,
+    /// Writes skipped because a collector panicked.
+    panics: Arc<AtomicU64>,
     /// Dropped to wake the thread and stop it.
     stop: Option<Sender<()>>,
     thread: Option<JoinHandle<io::Result<()>>>,
@@ -152,6 +183,12 @@ impl TextfileWriter {
     /// The file written to.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Writes skipped so far because a collector of the registry panicked
+    /// (each one also logged with `log::error!`).
+    pub fn collector_panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
     }
 
     /// Stops the thread promptly, after a final write; returns that write's result.
@@ -186,6 +223,7 @@ impl fmt::Debug for TextfileWriter {
         f.debug_struct("TextfileWriter")
             .field("path", &self.path)
             .field("every", &self.every)
+            .field("collector_panics", &self.collector_panics())
             .field(
                 "running",
                 &self.thread.as_ref().is_some_and(|t| !t.is_finished()),

@@ -1,6 +1,7 @@
 //! A `prometheus::core::Collector` whose `collect()` panics costs one
-//! exposition, never an exporter: the textfile writer and the `/metrics`
-//! server log it, count it where they run on an interval, and go on.
+//! exposition, never an exporter: the textfile writer, the interval
+//! pusher and the `/metrics` server log it, count it where they run on an
+//! interval, and go on.
 
 mod support;
 
@@ -10,10 +11,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use metrics_runtime::push::{PushError, Pushgateway};
 use metrics_runtime::textfile;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntCounter, IntGauge, Registry};
+use support::gateway::FakeGateway;
 
 /// The message every panicking collector panics with.
 const FIRE: &str = "collector on fire";
@@ -179,6 +182,76 @@ fn a_single_textfile_write_with_a_panicking_collector_is_an_error() {
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary file left");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Regression: the interval pusher's task died at the first panic and
+/// `shutdown` raised it again in the caller.
+#[tokio::test]
+async fn the_interval_pusher_skips_a_panicking_collector_and_goes_on() {
+    capture_logs();
+    let gateway = FakeGateway::start(200, "").await;
+    let (registry, jobs, panicky) = registry(true);
+    jobs.inc_by(3);
+    let task = Pushgateway::new(&gateway.url)
+        .job("panicky")
+        .spawn_interval(registry, Duration::from_millis(20));
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while task.collector_panics() < 2 {
+        assert!(Instant::now() < deadline, "no pushes skipped");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        gateway.received().is_empty(),
+        "nothing sent while it panics"
+    );
+    assert!(
+        logged(&[FIRE, "Pushgateway"]),
+        "{:?}",
+        LOGGED.lock().unwrap()
+    );
+
+    panicky.arm(false);
+    while gateway.received().is_empty() {
+        assert!(Instant::now() < deadline, "never pushed again");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pushed = &gateway.received()[0];
+    assert_eq!(
+        (pushed.method.as_str(), pushed.path.as_str()),
+        ("PUT", "/metrics/job/panicky")
+    );
+    assert!(
+        pushed.body.contains("panics_jobs_total 3\n"),
+        "{}",
+        pushed.body
+    );
+
+    panicky.arm(true);
+    let last = tokio::time::timeout(Duration::from_secs(10), task.shutdown())
+        .await
+        .expect("shutdown is bounded");
+    assert!(
+        matches!(last, Err(PushError::CollectorPanicked(ref message)) if message == FIRE),
+        "{last:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_push_with_a_panicking_collector_is_an_error_and_sends_nothing() {
+    let gateway = FakeGateway::start(200, "").await;
+    let (registry, _, _) = registry(true);
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        Pushgateway::new(&gateway.url)
+            .job("once")
+            .push_add(&registry),
+    )
+    .await
+    .expect("bounded")
+    .expect_err("a collector panicked");
+    assert!(err.to_string().contains(FIRE), "{err}");
+    assert!(gateway.received().is_empty());
 }
 
 /// The `/metrics` server answers 500 (the target shows as down) rather

@@ -15,6 +15,13 @@ pub(crate) struct CollectorPanic {
     message: String,
 }
 
+impl CollectorPanic {
+    /// The message the collector panicked with.
+    pub(crate) fn into_message(self) -> String {
+        self.message
+    }
+}
+
 impl fmt::Display for CollectorPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -24,9 +24,9 @@ fn work(outcome: &str) -> Result<(), String> {
 /// The formats our server chose, from the scrapers' `Accept` headers.
 static FORMATS: Mutex<Vec<Format>> = Mutex::new(Vec::new());
 
-/// The default `/metrics` router, noting each request's negotiated format.
-fn recording_router() -> axum::Router {
-    http::router().layer(axum::middleware::from_fn(
+/// `router`, noting each request's negotiated format in [`FORMATS`].
+fn recording(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(
         |request: axum::extract::Request, next: axum::middleware::Next| async move {
             let accept = request
                 .headers()
@@ -112,7 +112,17 @@ async fn scraped<T: Send + 'static>(
     scrape: impl FnOnce(&std::path::Path) -> T + Send + 'static,
 ) -> T {
     record_work();
-    let ours = http::serve_router("127.0.0.1:0", recording_router())
+    scraped_router(name, http::router(), scrape).await
+}
+
+/// Serves `router` on 127.0.0.1 and runs `scrape` (blocking) with a scrape
+/// configuration for it; cleans up after.
+async fn scraped_router<T: Send + 'static>(
+    name: &'static str,
+    router: axum::Router,
+    scrape: impl FnOnce(&std::path::Path) -> T + Send + 'static,
+) -> T {
+    let ours = http::serve_router("127.0.0.1:0", recording(router))
         .await
         .unwrap();
     let config = scrape_config(name, ours.local_addr());
@@ -129,31 +139,100 @@ async fn scraped<T: Send + 'static>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_openmetrics_and_counts_exactly() {
-    let Some(prometheus) = support::require_binary("prometheus", "apt-get install prometheus")
-    else {
-        return;
-    };
-    let (up, targets, counts) = scraped("prometheus", move |config| {
-        let config_arg = format!("--config.file={}", config.display());
-        let server = Server::start(
-            &prometheus,
-            &[
-                &config_arg,
-                "--storage.tsdb.path={dir}/data",
-                "--web.listen-address=127.0.0.1:{port}",
-            ],
-            "/-/ready",
-        );
+    let scraped = scraped("prometheus", move |config| {
+        let server = start_prometheus(config)?;
         let up = query_until(&server, "up{job=\"toolkit\"}", |up| up == 1.0);
         let targets = support::http_get(&format!("{}/api/v1/targets", server.url))
             .unwrap()
             .1;
-        (up, targets, recorded_counts(&server))
+        Some((up, targets, recorded_counts(&server)))
     })
     .await;
+    let Some((up, targets, counts)) = scraped else {
+        return;
+    };
     assert_eq!(up, 1.0);
     assert!(targets.contains("\"lastError\":\"\""), "{targets}");
     assert_eq!(counts, [7.0, 3.0, 7.0, 7.0]);
+    assert!(FORMATS.lock().unwrap().contains(&Format::OpenMetrics));
+}
+
+/// Starts Prometheus on 127.0.0.1 with `config`; `None` where it is not
+/// installed and `CI` is not `true`.
+fn start_prometheus(config: &std::path::Path) -> Option<Server> {
+    let prometheus = support::require_binary("prometheus", "apt-get install prometheus")?;
+    let config_arg = format!("--config.file={}", config.display());
+    Some(Server::start(
+        &prometheus,
+        &[
+            &config_arg,
+            "--storage.tsdb.path={dir}/data",
+            "--web.listen-address=127.0.0.1:{port}",
+        ],
+        "/-/ready",
+    ))
+}
+
+/// Prometheus' `/api/v1/targets` once our target is up; fails the test
+/// with the scrape error after 30 s.
+fn targets_when_up(server: &Server) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut targets = String::new();
+    while Instant::now() < deadline {
+        if let Some((200, body)) = support::http_get(&format!("{}/api/v1/targets", server.url)) {
+            targets = body;
+            if targets.contains("\"health\":\"up\"") {
+                return targets;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("the target never came up: {targets}");
+}
+
+/// Regression: `# UNIT` was written from the name with `_total` or `_sum`
+/// cut off whatever the type, so a gauge `…_bytes_total` said `UNIT bytes`
+/// and Prometheus 2.42 dropped the whole scrape ("unit not a suffix of
+/// metric"): `up` 0 and no series at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_keeps_a_scrape_with_unit_like_suffixes_on_any_type() {
+    let registry = prometheus::Registry::new();
+    let gauge = prometheus::Gauge::new("unit_queued_bytes_total", "Bytes queued.").unwrap();
+    let histogram = prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new("unit_spent_seconds_total", "Time spent.")
+            .buckets(vec![1.0]),
+    )
+    .unwrap();
+    let counter = prometheus::IntCounter::new("unit_sent_bytes_total", "Bytes sent.").unwrap();
+    registry.register(Box::new(gauge.clone())).unwrap();
+    registry.register(Box::new(histogram.clone())).unwrap();
+    registry.register(Box::new(counter.clone())).unwrap();
+    gauge.set(42.0);
+    histogram.observe(0.5);
+    histogram.observe(2.0);
+    counter.inc_by(5);
+
+    let router = http::router_for(registry);
+    let scraped = scraped_router("units", router, |config| {
+        let server = start_prometheus(config)?;
+        let targets = targets_when_up(&server);
+        let up = query_until(&server, "up{job=\"toolkit\"}", |up| up == 1.0);
+        let values = [
+            "unit_queued_bytes_total",
+            "unit_spent_seconds_total_count",
+            "unit_spent_seconds_total_bucket{le=\"+Inf\"}",
+            "unit_sent_bytes_total",
+        ]
+        .map(|query| query_until(&server, query, |value| value > 0.0));
+        Some((up, targets, values))
+    })
+    .await;
+    let Some((up, targets, values)) = scraped else {
+        return;
+    };
+    assert_eq!(up, 1.0);
+    assert!(targets.contains("\"lastError\":\"\""), "{targets}");
+    assert_eq!(values, [42.0, 2.0, 2.0, 5.0]);
     assert!(FORMATS.lock().unwrap().contains(&Format::OpenMetrics));
 }
 

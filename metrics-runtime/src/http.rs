@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::encoding::Format;
+use crate::encoding::{try_encode, CollectorPanic, Format};
 
 /// How long a client may take to send its request head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -164,45 +164,18 @@ async fn metrics(State(registry): State<Arc<Registry>>, headers: HeaderMap) -> R
     let gzip = accepts_gzip(header_text(header::ACCEPT_ENCODING));
     // Encoding a large registry takes milliseconds: keep it off the
     // runtime's worker threads.
-    let encoded = tokio::task::spawn_blocking(move || {
-        let body = format.encode(&registry).into_bytes();
-        if gzip {
-            compress(&body).map(|compressed| (compressed, true))
-        } else {
-            Ok((body, false))
-        }
-    })
-    .await;
+    let encoded = tokio::task::spawn_blocking(move || encode_body(&registry, format, gzip)).await;
     match encoded {
-        Ok(Ok((body, gzipped))) => {
-            let mut response = (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static(format.content_type()),
-                    ),
-                    (
-                        header::VARY,
-                        HeaderValue::from_static("accept, accept-encoding"),
-                    ),
-                ],
-                body,
-            )
-                .into_response();
-            if gzipped {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            response
-        }
+        Ok(Ok((body, gzipped))) => exposition(format, body, gzipped),
         Ok(Err(err)) => {
-            log::error!("metrics server: cannot compress the exposition: {err}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot compress the metrics\n",
-            )
-                .into_response()
+            // A 500 rather than a partial exposition: Prometheus marks the
+            // target down, where a partial one would silently drop series.
+            log::error!("metrics server: answering 500: {err}");
+            let reason = match err {
+                Failure::Panic(_) => "a collector panicked while the metrics were gathered\n",
+                Failure::Compress(_) => "cannot compress the metrics\n",
+            };
+            (StatusCode::INTERNAL_SERVER_ERROR, reason).into_response()
         }
         Err(err) => {
             log::error!("metrics server: encoding failed: {err}");
@@ -213,6 +186,63 @@ async fn metrics(State(registry): State<Arc<Registry>>, headers: HeaderMap) -> R
                 .into_response()
         }
     }
+}
+
+/// Why no exposition could be sent.
+#[derive(Debug)]
+enum Failure {
+    Panic(CollectorPanic),
+    Compress(io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Panic(err) => err.fmt(f),
+            Failure::Compress(err) => write!(f, "cannot compress the exposition: {err}"),
+        }
+    }
+}
+
+/// The body to send, and whether it is gzipped.
+fn encode_body(
+    registry: &Registry,
+    format: Format,
+    gzip: bool,
+) -> Result<(Vec<u8>, bool), Failure> {
+    let body = try_encode(format, registry)
+        .map_err(Failure::Panic)?
+        .into_bytes();
+    if gzip {
+        let compressed = compress(&body).map_err(Failure::Compress)?;
+        Ok((compressed, true))
+    } else {
+        Ok((body, false))
+    }
+}
+
+/// A 200 answer carrying `body` in `format`.
+fn exposition(format: Format, body: Vec<u8>, gzipped: bool) -> Response {
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            ),
+            (
+                header::VARY,
+                HeaderValue::from_static("accept, accept-encoding"),
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    if gzipped {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
 }
 
 /// Whether `Accept-Encoding` accepts gzip (with a non-zero quality).

@@ -24,14 +24,22 @@ const UNITS: &[&str] = &[
 ];
 
 /// The unit a metric name ends in (`_seconds`, `_bytes`, …), before any
-/// `_total`, `_bucket`, `_count` or `_sum`.
+/// `_total`, `_bucket`, `_count` or `_sum`: the unit of a sample name.
 pub(crate) fn unit_of(name: &str) -> Option<&'static str> {
     let base = ["_total", "_bucket", "_count", "_sum"]
         .iter()
         .find_map(|suffix| name.strip_suffix(suffix))
         .unwrap_or(name);
+    unit_suffix(base)
+}
+
+/// The unit `name` itself ends in, as `_<unit>`, with nothing after it.
+///
+/// OpenMetrics' `# UNIT` must be a suffix of the family name (Prometheus
+/// drops the whole scrape otherwise), so a gauge `sent_bytes_total` has none.
+pub(crate) fn unit_suffix(name: &str) -> Option<&'static str> {
     UNITS.iter().copied().find(|unit| {
-        base.strip_suffix(unit)
+        name.strip_suffix(unit)
             .is_some_and(|rest| rest.ends_with('_'))
     })
 }
@@ -56,6 +64,14 @@ mod tests {
         assert_eq!(unit_of("sent_bytes_total"), Some("bytes"));
         assert_eq!(unit_of("bytes"), None);
         assert_eq!(unit_of("queue_depth"), None);
+    }
+
+    #[test]
+    fn a_unit_suffix_ends_the_name() {
+        assert_eq!(unit_suffix("request_duration_seconds"), Some("seconds"));
+        assert_eq!(unit_suffix("sent_bytes_total"), None);
+        assert_eq!(unit_suffix("wait_seconds_bucket"), None);
+        assert_eq!(unit_suffix("bytes"), None);
     }
 
     #[test]

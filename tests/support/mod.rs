@@ -1,8 +1,11 @@
 //! Shared by the integration tests: read samples back out of the text
-//! exposition, and find the external binaries some tests need.
+//! exposition, find the external binaries some tests need, and fake a
+//! Pushgateway.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+
+pub mod gateway;
 
 /// One sample line of the text exposition format.
 #[derive(Debug, Clone, PartialEq)]

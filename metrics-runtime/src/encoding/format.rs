@@ -59,6 +59,10 @@ impl Format {
     }
 
     /// `registry`'s metrics in this format.
+    ///
+    /// # Panics
+    ///
+    /// If a collector of `registry` panics, as [`encode_text`] does.
     pub fn encode(self, registry: &Registry) -> String {
         match self {
             Format::Text => encode_text(registry),

@@ -1,10 +1,12 @@
 //! Exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0, and the
 //! choice between them.
 
+mod collector_panic;
 mod format;
 mod openmetrics;
 mod text;
 
+pub(crate) use collector_panic::{try_encode, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
 

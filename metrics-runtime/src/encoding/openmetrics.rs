@@ -13,8 +13,16 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// `# EOF`.
 ///
 /// Counter families are named without `_total` (their samples keep it), a
-/// name ending in a unit (`_seconds`, `_bytes`, …) gets a `# UNIT` line, and
+/// family whose name ends in a unit (`_seconds`, `_bytes`, …) gets a
+/// `# UNIT` line (a gauge `sent_bytes_total` does not: its family name does
+/// not end in the unit, and Prometheus would reject the scrape), and
 /// label values and help texts are escaped as the format requires.
+///
+/// # Panics
+///
+/// If a collector of `registry` panics, as `prometheus::Registry::gather`
+/// does. The exporters (`http`, `push`, `textfile`) catch such a panic, log
+/// it and skip that one exposition.
 ///
 /// ```
 /// let registry = prometheus::Registry::new();
@@ -46,7 +54,7 @@ fn write_family(out: &mut String, family: &MetricFamily) {
         MetricType::UNTYPED => (name, "unknown"),
     };
     let _ = writeln!(out, "# TYPE {family_name} {type_name}");
-    if let Some(unit) = crate::names::unit_of(family_name) {
+    if let Some(unit) = crate::names::unit_suffix(family_name) {
         let _ = writeln!(out, "# UNIT {family_name} {unit}");
     }
     if !family.help().is_empty() {
@@ -219,6 +227,29 @@ mod tests {
             "# TYPE wait_seconds histogram\n# UNIT wait_seconds seconds\n# HELP wait_seconds Waits.\n\
              wait_seconds_bucket{le=\"0.5\"} 0\nwait_seconds_bucket{le=\"1\"} 1\n\
              wait_seconds_bucket{le=\"+Inf\"} 1\nwait_seconds_sum 0.7\nwait_seconds_count 1\n# EOF\n"
+        );
+    }
+
+    #[test]
+    fn unit_only_where_the_family_name_ends_in_it() {
+        let registry = Registry::new();
+        let gauge = prometheus::Gauge::new("queued_bytes_total", "Bytes queued.").unwrap();
+        let histogram = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(
+            "spent_seconds_total",
+            "Time spent.",
+        ))
+        .unwrap();
+        let counter = prometheus::IntCounter::new("sent_bytes_total", "Bytes sent.").unwrap();
+        registry.register(Box::new(gauge)).unwrap();
+        registry.register(Box::new(histogram)).unwrap();
+        registry.register(Box::new(counter)).unwrap();
+        let text = encode_openmetrics(&registry);
+        let units: Vec<&str> = text.lines().filter(|l| l.starts_with("# UNIT")).collect();
+        assert_eq!(units, ["# UNIT sent_bytes bytes"], "{text}");
+        assert!(text.contains("# TYPE queued_bytes_total gauge\n"), "{text}");
+        assert!(
+            text.contains("# TYPE spent_seconds_total histogram\n"),
+            "{text}"
         );
     }
 

@@ -10,6 +10,12 @@ pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// A family that cannot be encoded is left out and logged; the rest is
 /// still written.
 ///
+/// # Panics
+///
+/// If a collector of `registry` panics, as `prometheus::Registry::gather`
+/// does. The exporters (`http`, `push`, `textfile`) catch such a panic, log
+/// it and skip that one exposition.
+///
 /// ```
 /// let registry = prometheus::Registry::new();
 /// let jobs = prometheus::IntCounter::new("jobs_total", "Jobs run.").unwrap();

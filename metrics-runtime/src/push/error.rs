@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-/// An error body is cut here: it ends up in logs.
-const MAX_ERROR_BODY: usize = 4096;
+/// An error body is cut here (in bytes, once escaped): it ends up in logs.
+pub(super) const MAX_ERROR_BODY: usize = 4096;
 
 /// Why a push or delete failed.
 #[derive(Debug)]
@@ -33,6 +33,9 @@ pub enum PushError {
         /// The response body: the Pushgateway's explanation.
         body: String,
     },
+    /// A collector of the registry panicked while it was gathered; nothing
+    /// was sent. The panic's message.
+    CollectorPanicked(String),
     /// The interval task was cancelled (its runtime shut down) before its final push.
     Cancelled,
 }
@@ -74,6 +77,10 @@ impl fmt::Display for PushError {
             PushError::Status { status, body } => {
                 write!(f, "the Pushgateway answered {status}: {body}")
             }
+            PushError::CollectorPanicked(message) => write!(
+                f,
+                "nothing pushed: a collector panicked while the registry was gathered: {message}"
+            ),
             PushError::Cancelled => f.write_str("the push task was cancelled"),
         }
     }
@@ -81,18 +88,37 @@ impl fmt::Display for PushError {
 
 impl std::error::Error for PushError {}
 
-/// The response body as text, cut to [`MAX_ERROR_BODY`] bytes.
-pub(super) fn error_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.len() <= MAX_ERROR_BODY {
-        return text.to_owned();
+/// The start of a response body as one line of text for the logs:
+/// trimmed, every control or invisible character escaped (`\n`,
+/// `\u{1b}`), and cut to [`MAX_ERROR_BODY`] bytes on a character
+/// boundary, with `…` where it was cut or where `more` was not read.
+pub(super) fn error_body(start: &[u8], more: bool) -> String {
+    let text = String::from_utf8_lossy(start);
+    let mut out = String::new();
+    let mut cut = more;
+    for c in text.trim().chars() {
+        let piece = if needs_escape(c) {
+            c.escape_debug().to_string()
+        } else {
+            c.to_string()
+        };
+        if out.len() + piece.len() > MAX_ERROR_BODY {
+            cut = true;
+            break;
+        }
+        out.push_str(&piece);
     }
-    let mut end = MAX_ERROR_BODY;
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    if cut {
+        out.push('…');
     }
-    format!("{}…", &text[..end])
+    out
+}
+
+/// Whether `c` is a control or invisible character (a newline, an ANSI
+/// escape, a bidi override): a body must not forge log lines or move the
+/// terminal's cursor.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || (!matches!(c, '\\' | '"' | '\'') && c.escape_debug().len() > 1)
 }
 
 #[cfg(test)]
@@ -102,8 +128,19 @@ mod tests {
     #[test]
     fn long_error_bodies_are_cut_on_a_char_boundary() {
         let body = "é".repeat(MAX_ERROR_BODY);
-        let cut = error_body(body.as_bytes());
+        let cut = error_body(body.as_bytes(), false);
         assert!(cut.len() <= MAX_ERROR_BODY + '…'.len_utf8());
         assert!(cut.ends_with('…'));
+        assert_eq!(error_body(b"short", true), "short…");
+        assert_eq!(error_body(b" whole\n", false), "whole");
+    }
+
+    #[test]
+    fn control_and_invisible_characters_are_escaped() {
+        let body = "bad\nFAKE log line\r\u{1b}[2J\u{202e}tab\there é \"q\" \\ '\n";
+        assert_eq!(
+            error_body(body.as_bytes(), false),
+            "bad\\nFAKE log line\\r\\u{1b}[2J\\u{202e}tab\\there é \"q\" \\ '"
+        );
     }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::header::{CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -26,8 +26,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use prometheus::Registry;
 
-use crate::encoding::{encode_text, TEXT_CONTENT_TYPE};
+use crate::encoding::TEXT_CONTENT_TYPE;
 
+mod body;
 mod error;
 mod path;
 mod task;
@@ -35,8 +36,7 @@ mod task;
 pub use error::PushError;
 pub use task::PushTask;
 
-use error::error_body;
-use path::{is_label_name, push_label};
+use path::{check_length, is_label_name, push_label};
 
 /// How long one request may take, unless [`Pushgateway::timeout`] says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,7 +46,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// Requests go over plain HTTP (no TLS) with a timeout of 10 seconds, and
 /// must be awaited on a tokio runtime with IO and timers enabled (as
-/// `#[tokio::main]` builds); they never block the runtime's threads.
+/// `#[tokio::main]` builds); they never block the runtime's threads: the
+/// registry is encoded on tokio's blocking pool (`spawn_blocking`), and of
+/// an error answer only the first 4 KiB are read.
 #[derive(Clone)]
 pub struct Pushgateway {
     url: String,
@@ -99,14 +101,17 @@ impl Pushgateway {
     }
 
     /// Replaces every metric of the group with those of `registry` (HTTP `PUT`).
+    ///
+    /// A collector of `registry` that panics is an error
+    /// ([`PushError::CollectorPanicked`]), and nothing is sent.
     pub async fn push(&self, registry: &Registry) -> Result<(), PushError> {
-        self.send(Method::PUT, Some(encode_text(registry))).await
+        self.send(Method::PUT, Some(registry)).await
     }
 
     /// Replaces only the metrics of the group that `registry` has metrics of
     /// the same name for, and keeps the others (HTTP `POST`).
     pub async fn push_add(&self, registry: &Registry) -> Result<(), PushError> {
-        self.send(Method::POST, Some(encode_text(registry))).await
+        self.send(Method::POST, Some(registry)).await
     }
 
     /// Deletes every metric of the group (HTTP `DELETE`).
@@ -114,11 +119,15 @@ impl Pushgateway {
         self.send(Method::DELETE, None).await
     }
 
-    async fn send(&self, method: Method, body: Option<String>) -> Result<(), PushError> {
+    async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<(), PushError> {
         let uri = self.target()?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(PushError::NoRuntime);
         }
+        let body = match registry {
+            Some(registry) => Some(body::encode(registry).await?),
+            None => None,
+        };
         let mut request = Request::builder().method(method).uri(uri).header(
             USER_AGENT,
             concat!("metrics-runtime/", env!("CARGO_PKG_VERSION")),
@@ -149,15 +158,11 @@ impl Pushgateway {
         if status.is_success() {
             return Ok(());
         }
-        // The body says why (an inconsistent metric, say); a body that
-        // cannot be read still leaves the status to report.
-        let body = match response.into_body().collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => Bytes::new(),
-        };
+        // The body says why (an inconsistent metric, say): its start is
+        // enough, however long it is.
         Err(PushError::Status {
             status: status.as_u16(),
-            body: error_body(&body),
+            body: body::read_error_start(response.into_body()).await,
         })
     }
 
@@ -172,6 +177,7 @@ impl Pushgateway {
         }
         target.push_str("/metrics");
         push_label(&mut target, "job", job);
+        check_length(&target, "the job name", job)?;
         for (i, (name, value)) in self.grouping.iter().enumerate() {
             if !is_label_name(name) {
                 return Err(PushError::InvalidArgument(format!(
@@ -192,6 +198,11 @@ impl Pushgateway {
                 )));
             }
             push_label(&mut target, name, value);
+            check_length(
+                &target,
+                &format!("the value of grouping label `{name}`"),
+                value,
+            )?;
         }
         target
             .parse()

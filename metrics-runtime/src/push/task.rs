@@ -1,5 +1,7 @@
 //! Pushing on an interval, with a final push on shutdown.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus::Registry;
@@ -19,8 +21,10 @@ impl Pushgateway {
     ///
     /// A failed push is logged (`log::warn!`, or `log::error!` when the
     /// Pushgateway rejects the request) and retried after 100 ms, then
-    /// twice as long each time, up to `every`. An `every` under 10 ms is
-    /// raised to 10 ms.
+    /// twice as long each time, up to `every`. A push skipped because a
+    /// collector panicked is logged with `log::error!`, counted
+    /// ([`PushTask::collector_panics`]) and tried again after `every`. An
+    /// `every` under 10 ms is raised to 10 ms.
     ///
     /// # Panics
     ///
@@ -41,17 +45,20 @@ impl Pushgateway {
     /// ```
     pub fn spawn_interval(self, registry: Registry, every: Duration) -> PushTask {
         let (stop, stopped) = oneshot::channel();
-        let handle = tokio::spawn(self.run(registry, every.max(MIN_INTERVAL), stopped));
+        let panics = Arc::new(AtomicU64::new(0));
+        let pacing = Pacing::new(every.max(MIN_INTERVAL), Arc::clone(&panics));
+        let handle = tokio::spawn(self.run(registry, pacing, stopped));
         PushTask {
             stop: Some(stop),
             handle,
+            panics,
         }
     }
 
     async fn run(
         self,
         registry: Registry,
-        every: Duration,
+        mut pacing: Pacing,
         mut stopped: oneshot::Receiver<()>,
     ) -> Result<(), PushError> {
         if let Err(err) = self.target() {
@@ -60,49 +67,89 @@ impl Pushgateway {
             let _ = stopped.await;
             return Err(err);
         }
-        let mut backoff = FIRST_BACKOFF.min(every);
-        let mut failures = 0u32;
         loop {
             let outcome = tokio::select! {
                 _ = &mut stopped => break,
                 outcome = self.push(&registry) => outcome,
             };
-            let wait = match outcome {
-                Ok(()) => {
-                    if failures > 0 {
-                        log::info!(
-                            "pushed to the Pushgateway at {} again after {failures} failed attempts",
-                            self.url
-                        );
-                    }
-                    failures = 0;
-                    backoff = FIRST_BACKOFF.min(every);
-                    every
-                }
-                Err(err) => {
-                    failures = failures.saturating_add(1);
-                    let wait = backoff;
-                    backoff = backoff.saturating_mul(2).min(every);
-                    if err.is_rejection() {
-                        log::error!(
-                            "push to the Pushgateway at {} failed: {err}; retrying in {wait:?}",
-                            self.url
-                        );
-                    } else {
-                        log::warn!(
-                            "push to the Pushgateway at {} failed: {err}; retrying in {wait:?}",
-                            self.url
-                        );
-                    }
-                    wait
-                }
-            };
+            let wait = pacing.after(&self.url, outcome);
             tokio::select! {
                 _ = &mut stopped => break,
                 () = tokio::time::sleep(wait) => {}
             }
         }
-        self.push(&registry).await
+        let last = self.push(&registry).await;
+        pacing.count_panic(&last);
+        last
+    }
+}
+
+/// When the interval task pushes next, after what happened last.
+#[derive(Debug)]
+struct Pacing {
+    every: Duration,
+    backoff: Duration,
+    failures: u32,
+    /// Pushes skipped because a collector panicked; shared with [`PushTask`].
+    panics: Arc<AtomicU64>,
+}
+
+impl Pacing {
+    fn new(every: Duration, panics: Arc<AtomicU64>) -> Pacing {
+        Pacing {
+            every,
+            backoff: FIRST_BACKOFF.min(every),
+            failures: 0,
+            panics,
+        }
+    }
+
+    fn count_panic(&self, outcome: &Result<(), PushError>) {
+        if let Err(PushError::CollectorPanicked(_)) = outcome {
+            self.panics.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How long to wait after a push to `url` that ended in `outcome`,
+    /// which is logged.
+    fn after(&mut self, url: &str, outcome: Result<(), PushError>) -> Duration {
+        self.count_panic(&outcome);
+        let every = self.every;
+        match outcome {
+            Ok(()) => {
+                if self.failures > 0 {
+                    log::info!(
+                        "pushed to the Pushgateway at {url} again after {} failed attempts",
+                        self.failures
+                    );
+                }
+                self.failures = 0;
+                self.backoff = FIRST_BACKOFF.min(every);
+                every
+            }
+            // Not the Pushgateway's doing: trying sooner would not help.
+            Err(err @ PushError::CollectorPanicked(_)) => {
+                log::error!(
+                    "push to the Pushgateway at {url} skipped: {err}; trying again in {every:?}"
+                );
+                every
+            }
+            Err(err) => {
+                self.failures = self.failures.saturating_add(1);
+                let wait = self.backoff;
+                self.backoff = self.backoff.saturating_mul(2).min(every);
+                if err.is_rejection() {
+                    log::error!(
+                        "push to the Pushgateway at {url} failed: {err}; retrying in {wait:?}"
+                    );
+                } else {
+                    log::warn!(
+                        "push to the Pushgateway at {url} failed: {err}; retrying in {wait:?}"
+                    );
+                }
+                wait
+            }
+        }
     }
 }
 
@@ -115,9 +162,16 @@ impl Pushgateway {
 pub struct PushTask {
     stop: Option<oneshot::Sender<()>>,
     handle: JoinHandle<Result<(), PushError>>,
+    panics: Arc<AtomicU64>,
 }
 
 impl PushTask {
+    /// Pushes skipped so far because a collector of the registry panicked
+    /// (each one also logged with `log::error!`).
+    pub fn collector_panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+
     /// Stops the interval (cancelling a push under way), then pushes the
     /// registry one last time and returns how that went.
     pub async fn shutdown(mut self) -> Result<(), PushError> {

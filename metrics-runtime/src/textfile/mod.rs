@@ -2,27 +2,39 @@
 //!
 //! [`write()`] replaces the file atomically; [`spawn`] keeps doing so on an interval.
 
-use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use prometheus::Registry;
 
-use crate::encode_text;
+use crate::encoding::{try_encode, CollectorPanic, Format};
 
-/// Writes [`encode_text`] of `registry` to `path`, atomically.
+mod replace;
+
+/// Writes [`encode_text`](crate::encode_text) of `registry` to `path`, atomically.
 ///
-/// The text goes to a temporary file next to `path` (named
-/// `.{file name}.{pid}.{n}.tmp`: hidden, and not `*.prom`, so node_exporter
+/// The text goes to a temporary file in the same directory (named
+/// `.{pid}.{n}.tmp`: hidden, short, and not `*.prom`, so node_exporter
 /// never reads it), is synced to disk, then renamed over `path`: a reader
-/// sees the old file or the new one, never a part. On an error the temporary
-/// file is removed and the error returned; `path` is left as it was.
+/// sees the old file or the new one, never a part. On an error the
+/// temporary file is removed and the error returned; `path` is left as it
+/// was.
+///
+/// - An existing file keeps its permission bits, and its owner and group
+///   where the process may set them (root; others: a group they are in).
+///   A new file is created `0644` less the process's umask (`0600` under
+///   `umask 077`: then a node_exporter running as another user cannot
+///   read it).
+/// - A symbolic link at `path` is followed: the file it points to is
+///   replaced (the temporary file is written beside it) and the link stays.
+/// - A collector of `registry` that panics is an error (of kind `Other`);
+///   nothing is written.
 ///
 /// ```
 /// let registry = prometheus::Registry::new();
@@ -41,66 +53,24 @@ use crate::encode_text;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write(registry: &Registry, path: impl AsRef<Path>) -> io::Result<()> {
-    write_text(&encode_text(registry), path.as_ref())
+    let text = try_encode(Format::Text, registry).map_err(io::Error::other)?;
+    replace::replace(path.as_ref(), text.as_bytes())
 }
 
-fn write_text(text: &str, path: &Path) -> io::Result<()> {
-    let (mut file, temp) = create_temp(path)?;
-    // Synced before the rename: otherwise a crash could leave `path` naming
-    // an empty file.
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
-    drop(file);
-    let result = written.and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        // The first error is the one worth returning; if the directory is
-        // gone, so is the temporary file.
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// A new, empty temporary file in the directory of `path`, and its path.
-fn create_temp(path: &Path) -> io::Result<(File, PathBuf)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{}` does not name a file", path.display()),
-        )
-    })?;
-    // The same directory, so that the rename never crosses file systems.
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut attempts = 0;
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut temp_name = OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let temp = dir.join(temp_name);
-        // `create_new`: never write into a file someone else is writing, e.g.
-        // a process with the same pid in another container sharing the
-        // directory.
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((file, temp)),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                attempts += 1;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+/// Whether `err` is [`write()`]'s error for a panicking collector.
+fn is_collector_panic(err: &io::Error) -> bool {
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<CollectorPanic>())
 }
 
 /// Starts a thread that [`write()`]s `registry` to `path` at once, then every
 /// `every` until [`TextfileWriter::stop`] or drop.
 ///
-/// A failed write (a full disk, a missing directory) is logged with
-/// `log::error!` and tried again at the next tick; the thread keeps going.
+/// A failed write (a full disk, a missing directory, a collector that
+/// panicked) is logged with `log::error!` and tried again at the next tick;
+/// the thread keeps going and the file keeps its last contents (its
+/// modification time shows how old they are). Panics are also counted:
+/// [`TextfileWriter::collector_panics`].
 /// `stop`, and dropping the handle, wake the thread at once for a final
 /// write, so the file ends with the last values.
 ///
@@ -135,27 +105,42 @@ pub fn spawn(registry: Registry, path: impl Into<PathBuf>, every: Duration) -> T
     let path = path.into();
     // The thread waits on `wake` between writes; dropping `stop` wakes it.
     let (stop, wake) = mpsc::channel();
+    let panics = Arc::new(AtomicU64::new(0));
     let thread = thread::Builder::new()
         .name("metrics-textfile".to_owned())
         .spawn({
-            let path = path.clone();
-            move || run(&registry, &path, every, &wake)
+            let (path, panics) = (path.clone(), Arc::clone(&panics));
+            move || run(&registry, &path, every, &wake, &panics)
         })
         .expect("cannot start the metrics textfile thread");
     TextfileWriter {
         path,
         every,
+        panics,
         stop: Some(stop),
         thread: Some(thread),
     }
 }
 
 /// The writer thread: returns the result of the final write.
-fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -> io::Result<()> {
+fn run(
+    registry: &Registry,
+    path: &Path,
+    every: Duration,
+    wake: &Receiver<()>,
+    panics: &AtomicU64,
+) -> io::Result<()> {
+    let write_counted = || {
+        let result = write(registry, path);
+        if result.as_ref().is_err_and(is_collector_panic) {
+            panics.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    };
     let mut failing = false;
     loop {
         let started = Instant::now();
-        match write(registry, path) {
+        match write_counted() {
             Ok(()) if failing => {
                 log::info!("metrics textfile `{}` written again", path.display());
                 failing = false;
@@ -177,7 +162,7 @@ fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -
             Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    write(registry, path)
+    write_counted()
 }
 
 /// A thread writing a registry to a textfile on an interval; from [`spawn`].
@@ -187,6 +172,8 @@ fn run(registry: &Registry, path: &Path, every: Duration, wake: &Receiver<()>) -
 pub struct TextfileWriter {
     path: PathBuf,
     every: Duration,
+    /// Writes skipped because a collector panicked.
+    panics: Arc<AtomicU64>,
     /// Dropped to wake the thread and stop it.
     stop: Option<Sender<()>>,
     thread: Option<JoinHandle<io::Result<()>>>,
@@ -196,6 +183,12 @@ impl TextfileWriter {
     /// The file written to.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Writes skipped so far because a collector of the registry panicked
+    /// (each one also logged with `log::error!`).
+    pub fn collector_panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
     }
 
     /// Stops the thread promptly, after a final write; returns that write's result.
@@ -230,6 +223,7 @@ impl fmt::Debug for TextfileWriter {
         f.debug_struct("TextfileWriter")
             .field("path", &self.path)
             .field("every", &self.every)
+            .field("collector_panics", &self.collector_panics())
             .field(
                 "running",
                 &self.thread.as_ref().is_some_and(|t| !t.is_finished()),

@@ -1,7 +1,8 @@
-//! Choosing an exposition format from an `Accept` header.
+//! Choosing an exposition format from an `Accept` header (RFC 9110, 12.5.1).
 
 use prometheus::Registry;
 
+use super::accept::{elements, Element};
 use super::{encode_openmetrics, encode_text, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 
 /// An exposition format.
@@ -13,9 +14,34 @@ pub enum Format {
     OpenMetrics,
 }
 
+/// A media type the server offers, as `Accept` ranges are matched against it.
+struct Offer {
+    kind: &'static str,
+    subtype: &'static str,
+    /// `version` parameters it satisfies. OpenMetrics 0.0.1 is accepted as
+    /// 1.0.0 as the Go client does: the texts differ in nothing we write.
+    versions: &'static [&'static str],
+}
+
+const TEXT_OFFER: Offer = Offer {
+    kind: "text",
+    subtype: "plain",
+    versions: &["0.0.4"],
+};
+
+const OPENMETRICS_OFFER: Offer = Offer {
+    kind: "application",
+    subtype: "openmetrics-text",
+    versions: &["1.0.0", "0.0.1"],
+};
+
 impl Format {
     /// The format a scraper asks for in its `Accept` header: OpenMetrics
-    /// when it ranks it above text 0.0.4, text when in doubt.
+    /// when it weighs it above text 0.0.4, text when in doubt.
+    ///
+    /// As RFC 9110 says, the most specific range that matches a type gives
+    /// its weight (`text/plain;q=0, */*` refuses text), `q=0` refuses, and
+    /// several `Accept` lines are one list joined by commas.
     ///
     /// ```
     /// use metrics_runtime::encoding::Format;
@@ -25,25 +51,12 @@ impl Format {
     /// assert_eq!(Format::from_accept(prometheus), Format::OpenMetrics);
     /// assert_eq!(Format::from_accept("text/plain"), Format::Text);
     /// assert_eq!(Format::from_accept("*/*"), Format::Text);
+    /// assert_eq!(Format::from_accept("text/plain;q=0, */*"), Format::OpenMetrics);
     /// ```
     pub fn from_accept(accept: &str) -> Format {
-        let mut best_openmetrics: f32 = 0.0;
-        let mut best_text: f32 = 0.0;
-        for range in accept.split(',') {
-            let mut parts = range.split(';').map(str::trim);
-            let media_type = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|param| param.split_once('='))
-                .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
-                .and_then(|(_, q)| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            match media_type.as_str() {
-                "application/openmetrics-text" => best_openmetrics = best_openmetrics.max(quality),
-                "text/plain" | "text/*" | "*/*" => best_text = best_text.max(quality),
-                _ => {}
-            }
-        }
-        if best_openmetrics > 0.0 && best_openmetrics > best_text {
+        let ranges: Vec<Element<'_>> = elements(accept).collect();
+        // Ties, and a header refusing both, go to the server's preference.
+        if weight(&ranges, &OPENMETRICS_OFFER) > weight(&ranges, &TEXT_OFFER) {
             Format::OpenMetrics
         } else {
             Format::Text
@@ -71,6 +84,60 @@ impl Format {
     }
 }
 
+/// The weight `ranges` give `offer`: that of the most specific range that
+/// matches it (the highest of equally specific ones), 0 when none does.
+fn weight(ranges: &[Element<'_>], offer: &Offer) -> f32 {
+    let mut best: Option<(usize, f32)> = None;
+    for range in ranges {
+        let Some(specificity) = specificity(range, offer) else {
+            continue;
+        };
+        best = match best {
+            Some((known, q)) if known > specificity || (known == specificity && q >= range.q) => {
+                Some((known, q))
+            }
+            _ => Some((specificity, range.q)),
+        };
+    }
+    best.map_or(0.0, |(_, q)| q)
+}
+
+/// How specifically `range` names `offer` (`*/*` 0, `type/*` 1,
+/// `type/subtype` 2, plus one per parameter it names), or `None` when it
+/// does not match it.
+fn specificity(range: &Element<'_>, offer: &Offer) -> Option<usize> {
+    let (kind, subtype) = range.value.split_once('/')?;
+    let (kind, subtype) = (kind.trim(), subtype.trim());
+    if kind == "*" && subtype == "*" {
+        return Some(0);
+    }
+    if !kind.eq_ignore_ascii_case(offer.kind) {
+        return None;
+    }
+    if subtype == "*" {
+        return Some(1);
+    }
+    if !subtype.eq_ignore_ascii_case(offer.subtype) {
+        return None;
+    }
+    let mut specificity = 2;
+    for &(name, value) in &range.params {
+        let satisfied = if name.eq_ignore_ascii_case("version") {
+            offer.versions.contains(&value)
+        } else if name.eq_ignore_ascii_case("charset") {
+            value.eq_ignore_ascii_case("utf-8")
+        } else {
+            // `escaping=…` and the like: our names are valid under any of them.
+            continue;
+        };
+        if !satisfied {
+            return None;
+        }
+        specificity += 1;
+    }
+    Some(specificity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Format;
@@ -91,5 +158,65 @@ mod tests {
         );
         assert_eq!(Format::from_accept(""), Format::Text);
         assert_eq!(Format::from_accept("application/json"), Format::Text);
+    }
+
+    #[test]
+    fn the_most_specific_range_decides_a_type() {
+        // A wildcard counts for OpenMetrics too, and `q=0` refuses text.
+        assert_eq!(
+            Format::from_accept("text/plain;q=0, */*"),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept("text/*;q=0, application/*;q=0.2"),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept("application/openmetrics-text;q=0, */*"),
+            Format::Text
+        );
+        // The exact type overrides its wildcard, either way round.
+        assert_eq!(
+            Format::from_accept("*/*;q=0.1, application/openmetrics-text;q=0.5, text/plain;q=0.4"),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept(
+                "application/*;q=0.9, application/openmetrics-text;q=0.1, text/plain;q=0.5"
+            ),
+            Format::Text
+        );
+        // A version we do not write does not match; a parameterised range
+        // outranks the bare one.
+        assert_eq!(
+            Format::from_accept("text/plain;version=0.0.4;q=0.2, text/plain;q=0.9, application/openmetrics-text;q=0.5"),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept("application/openmetrics-text;version=2.0.0, text/plain;q=0.1"),
+            Format::Text
+        );
+    }
+
+    #[test]
+    fn ties_and_refusals_go_to_text() {
+        assert_eq!(Format::from_accept("*/*"), Format::Text);
+        assert_eq!(
+            Format::from_accept("application/openmetrics-text;q=0.5, text/plain;q=0.5"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::from_accept("text/plain;q=0, application/openmetrics-text;q=0"),
+            Format::Text
+        );
+    }
+
+    #[test]
+    fn what_prometheus_3_sends() {
+        let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(Format::from_accept(accept), Format::OpenMetrics);
+        let text_first =
+            "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5";
+        assert_eq!(Format::from_accept(text_first), Format::Text);
     }
 }

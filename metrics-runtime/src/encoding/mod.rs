@@ -1,6 +1,7 @@
 //! Exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0, and the
 //! choice between them.
 
+pub(crate) mod accept;
 mod collector_panic;
 mod format;
 mod openmetrics;

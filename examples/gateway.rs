@@ -1,6 +1,7 @@
 //! A tool gateway's metrics, declared once with `#[derive(MetricsFamily)]`
-//! and typed labels, registered in an explicit registry and served on
-//! `http://127.0.0.1:9202/metrics` until Ctrl-C.
+//! and typed labels, plus an `#[instrumented]` backend call, all in the
+//! gateway's own registry (not the process-wide one, so tests can build a
+//! fresh gateway), served on `http://127.0.0.1:9202/metrics` until Ctrl-C.
 //!
 //! ```text
 //! cargo run --example gateway
@@ -10,9 +11,10 @@
 //! Set `GATEWAY_ADDR` to listen elsewhere (say `127.0.0.1:0`), and
 //! `GATEWAY_REQUESTS=n` to stop after `n` requests.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use metrics_runtime::{Family, LabelSet, LabelValue, MetricsFamily};
+use metrics_runtime::{instrumented, Family, LabelSet, LabelValue, MetricsFamily};
 use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Registry};
 
 /// How a request through the gateway ended.
@@ -62,6 +64,27 @@ struct GatewayMetrics {
 
 const TOOLS: [&str; 3] = ["search", "fetch", "shell"];
 
+/// The gateway's own registry: its struct of metrics and its
+/// instrumented functions both live here.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+/// Why the backend did not answer.
+#[derive(LabelValue, Debug, Clone, Copy)]
+enum BackendError {
+    Timeout,
+}
+
+/// One call to the tool's backend: `sentinel_backend_calls_total{tool, result}`,
+/// its duration and calls in flight, in [`REGISTRY`].
+#[instrumented(name = "backend_calls", namespace = "sentinel", labels(tool), registry = &REGISTRY, error_kind)]
+async fn call_backend(tool: &str, n: u64) -> Result<(), BackendError> {
+    tokio::time::sleep(Duration::from_millis(2 + n % 30)).await;
+    match handle(tool, n) {
+        (Status::Error, Some("backend_timeout")) => Err(BackendError::Timeout),
+        _ => Ok(()),
+    }
+}
+
 /// Decides a request's fate from its number, so the example is repeatable.
 fn handle(tool: &str, n: u64) -> (Status, Option<&'static str>) {
     match (tool, n % 23) {
@@ -82,7 +105,7 @@ async fn serve_traffic(metrics: &GatewayMetrics, limit: Option<u64>) {
         }
         let tool = TOOLS[(n % 3) as usize];
         let started = Instant::now();
-        tokio::time::sleep(Duration::from_millis(2 + n % 30)).await;
+        let _ = call_backend(tool, n).await;
         let (status, error_type) = handle(tool, n);
         metrics
             .requests_total
@@ -118,14 +141,13 @@ async fn serve_traffic(metrics: &GatewayMetrics, limit: Option<u64>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let registry = Registry::new();
-    let metrics = GatewayMetrics::register(&registry)?;
+    let metrics = GatewayMetrics::register(&REGISTRY)?;
 
     let addr = std::env::var("GATEWAY_ADDR").unwrap_or_else(|_| "127.0.0.1:9202".to_owned());
     let limit = std::env::var("GATEWAY_REQUESTS")
         .ok()
         .and_then(|n| n.parse().ok());
-    let server = metrics_runtime::http::serve_registry(addr.as_str(), registry).await?;
+    let server = metrics_runtime::http::serve_registry(addr.as_str(), REGISTRY.clone()).await?;
     println!(
         "serving gateway metrics on http://{}/metrics (Ctrl-C to stop)",
         server.local_addr()

@@ -20,6 +20,12 @@ use crate::LabelSet;
 /// (default 10,000), and further ones share one child labelled
 /// `__overflow__`, counted in `metrics_runtime_series_overflow_total`.
 ///
+/// As a field of a `#[derive(MetricsFamily)]` struct it takes
+/// `#[metric(max_series = N)]`, and for gauges `#[metric(collect = f)]`
+/// with `f` returning `Vec<(L, f64)>` (see [`MetricsFamily`](crate::MetricsFamily)).
+/// [`with`](Family::with) takes label sets borrowing for any lifetime;
+/// [`remove`](Family::remove) and [`clear`](Family::clear) take children out.
+///
 /// ```
 /// use metrics_runtime::{Family, LabelSet, LabelValue, MetricsFamily};
 /// use prometheus::IntCounter;

@@ -40,6 +40,86 @@ use crate::{Error, LabelSet};
 /// // The same struct twice in one registry is an error, not a panic.
 /// assert!(ShopMetrics::register(&registry).is_err());
 /// ```
+///
+/// Generated: `register(&Registry) -> Result<Self, Error>` (all metrics or
+/// none; children of fixed-cardinality label sets created at zero),
+/// `global() -> &'static Self` (once, in [`crate::registry()`], under
+/// [`crate::builder()`]'s namespace and labels; inside
+/// `testing::capture`, the capture's own instance) and `unregistered()`.
+///
+/// On the struct, `#[metrics(...)]`:
+///
+/// | argument | meaning |
+/// | --- | --- |
+/// | `namespace = "shop"`, `subsystem = "db"` | name prefix: `shop_db_…` |
+/// | `crate = path` | where the runtime is, for a renamed dependency |
+///
+/// On a field, `#[metric(...)]`; its doc comment is the HELP text:
+///
+/// | argument | meaning |
+/// | --- | --- |
+/// | `name = "…"` | the metric's name instead of the field's |
+/// | `help = "…"` | HELP text instead of the doc comment |
+/// | `labels(a, b)` | label names of a `…Vec` field |
+/// | `buckets = [0.1, 1.0]` or `buckets = PATH` | histogram bounds; a path names a `const`/`static` `[f64; N]` or `&[f64]` |
+/// | `max_series = N` | label sets a `Family` keeps before its `__overflow__` child |
+/// | `collect = path` | a gauge (or `Family` of gauges) computed at every scrape |
+/// | `flatten` | the field is another `MetricsFamily`, nested |
+///
+/// `collect` takes `fn(&Self) -> f64` or `fn() -> f64` for a `Gauge` or
+/// `IntGauge`, and `fn(&Self) -> Vec<(L, f64)>` or `fn() -> Vec<(L, f64)>`
+/// for a `Family<L, Gauge | IntGauge>`, whose children become exactly the
+/// label sets returned. It runs on a shared pool at each scrape; one that
+/// panics or takes over 250 ms keeps the last value and is counted in
+/// `metrics_runtime_collect_skipped_total{metric, reason}`. `flatten` keeps
+/// the nested struct's own names (and namespace) behind the outer prefix:
+///
+/// ```
+/// use metrics_runtime::{Family, LabelSet, MetricsFamily};
+/// use prometheus::{Gauge, IntCounter};
+///
+/// #[derive(LabelSet)]
+/// struct Queue { queue: String }
+///
+/// fn depths() -> Vec<(Queue, f64)> {
+///     vec![(Queue { queue: "mail".into() }, 3.0)]
+/// }
+///
+/// fn hit_ratio(cache: &CacheMetrics) -> f64 {
+///     let (hits, misses) = (cache.hits_total.get() as f64, cache.misses_total.get() as f64);
+///     if hits + misses == 0.0 { 0.0 } else { hits / (hits + misses) }
+/// }
+///
+/// #[derive(MetricsFamily)]
+/// #[metrics(subsystem = "cache")]
+/// struct CacheMetrics {
+///     /// Cache hits.
+///     hits_total: IntCounter,
+///     /// Cache misses.
+///     misses_total: IntCounter,
+///     /// Hits over lookups, computed at every scrape.
+///     #[metric(collect = hit_ratio)]
+///     hit_ratio: Gauge,
+/// }
+///
+/// #[derive(MetricsFamily)]
+/// #[metrics(namespace = "app")]
+/// struct AppMetrics {
+///     /// Jobs waiting, by queue, read at every scrape.
+///     #[metric(collect = depths)]
+///     queue_depth: Family<Queue, Gauge>,
+///     #[metric(flatten)]
+///     cache: CacheMetrics,
+/// }
+///
+/// let registry = prometheus::Registry::new();
+/// let app = AppMetrics::register(&registry).unwrap();
+/// app.cache.hits_total.inc_by(3);
+/// app.cache.misses_total.inc();
+/// let text = metrics_runtime::encode_text(&registry);
+/// assert!(text.contains(r#"app_queue_depth{queue="mail"} 3"#));
+/// assert!(text.contains("app_cache_hit_ratio 0.75"));
+/// ```
 pub trait MetricsFamily: Sized {
     /// Creates every metric, named behind `prefix` (empty, or ending in
     /// `_`), and registers it through `registrar`.

@@ -17,6 +17,7 @@ pub(crate) struct CollectorPanic {
 
 impl CollectorPanic {
     /// The message the collector panicked with.
+    #[cfg_attr(not(feature = "push"), allow(dead_code))]
     pub(crate) fn into_message(self) -> String {
         self.message
     }

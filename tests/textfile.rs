@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
@@ -14,44 +14,7 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
-/// A directory of its own under the temp dir, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("metrics-textfile-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Scratch(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The names in `dir`, sorted: a leftover temporary file shows up here.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
+use support::scratch::{entries, Scratch};
 
 fn counter(registry: &Registry, name: &str) -> IntCounter {
     let counter = IntCounter::new(name, "Test counter.").unwrap();
@@ -125,7 +88,7 @@ fn written_file_parses_and_passes_promtool() {
     jobs.inc();
     textfile::write(&registry, &path).unwrap();
     assert_eq!(file_value(&path, "app_jobs_total"), Some(4.0));
-    assert_eq!(entries(&scratch.0), ["app.prom"]);
+    assert_eq!(entries(scratch.path()), ["app.prom"]);
 }
 
 #[test]
@@ -136,7 +99,7 @@ fn write_into_a_missing_directory_fails_and_leaves_no_temp_file() {
 
     let err = textfile::write(&registry, scratch.join("missing").join("app.prom")).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
-    assert!(entries(&scratch.0).is_empty());
+    assert!(entries(scratch.path()).is_empty());
 }
 
 #[test]
@@ -149,7 +112,7 @@ fn failed_rename_removes_the_temp_file() {
     std::fs::create_dir(&target).unwrap();
 
     textfile::write(&registry, &target).unwrap_err();
-    assert_eq!(entries(&scratch.0), ["app.prom"]);
+    assert_eq!(entries(scratch.path()), ["app.prom"]);
     assert!(entries(&target).is_empty());
 }
 
@@ -245,7 +208,7 @@ fn readers_never_see_a_half_written_file() {
         elapsed < Duration::from_secs(5),
         "{WRITES} writes took {elapsed:?}"
     );
-    assert_eq!(entries(&scratch.0), ["app.prom"]);
+    assert_eq!(entries(scratch.path()), ["app.prom"]);
 }
 
 /// Counts the registry's gathers, that is the writer's writes, and shows
@@ -302,7 +265,7 @@ fn interval_writer_writes_every_tick_and_once_more_on_stop() {
         support::value(&text, "test_gathers_total", &[]),
         Some(gathers.0.get() as f64)
     );
-    assert_eq!(entries(&scratch.0), ["app.prom"]);
+    assert_eq!(entries(scratch.path()), ["app.prom"]);
 }
 
 #[test]

@@ -1,49 +1,15 @@
 //! `metrics_runtime::textfile::write` and the file it replaces: long names,
 //! permissions and owner, symbolic links.
 
+mod support;
+
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use metrics_runtime::textfile;
 use prometheus::{IntCounter, Registry};
 
-/// A directory of its own under the temp dir, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("metrics-files-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Scratch(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The names in `dir`, sorted: a leftover temporary file shows up here.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
+use support::scratch::{entries, Scratch};
 
 /// A registry counting `jobs_total`, at `value`.
 fn registry(value: u64) -> Registry {
@@ -86,7 +52,7 @@ fn a_250_byte_file_name_can_be_written() {
     textfile::write(&registry(1), scratch.join(&name)).expect("a valid name is written");
     let text = std::fs::read_to_string(scratch.join(&name)).unwrap();
     assert!(text.ends_with("jobs_total 1\n"), "{text}");
-    assert_eq!(entries(&scratch.0), [name]);
+    assert_eq!(entries(scratch.path()), [name]);
 }
 
 /// Regression: the file was replaced by one of mode 0666 less the umask,
@@ -117,7 +83,7 @@ fn an_existing_files_mode_is_kept_and_a_new_file_is_0644_less_the_umask() {
         std::fs::read_to_string(&path).unwrap(),
         metrics_runtime::encode_text(&registry(2))
     );
-    assert_eq!(entries(&scratch.0).len(), 4, "no temporary file left");
+    assert_eq!(entries(scratch.path()).len(), 4, "no temporary file left");
 }
 
 /// Regression: the file was replaced by one owned by the writer. As root
@@ -182,5 +148,5 @@ fn a_symbolic_link_loop_is_an_error() {
 
     let err = textfile::write(&registry(1), scratch.join("a.prom")).unwrap_err();
     assert!(err.to_string().contains("symbolic links"), "{err}");
-    assert_eq!(entries(&scratch.0), ["a.prom", "b.prom"]);
+    assert_eq!(entries(scratch.path()), ["a.prom", "b.prom"]);
 }

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 pub mod gateway;
+pub mod scratch;
 
 /// One sample line of the text exposition format.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,6 +19,13 @@ fn ours_static(input: u64) -> Result<u64, WorkError> {
     work(input)
 }
 
+/// The static-label call observing the duration of one call in a hundred:
+/// every call is counted, unsampled calls read no clock.
+#[instrumented(name = "bench_static_sampled", sample = 0.01)]
+fn ours_static_sampled(input: u64) -> Result<u64, WorkError> {
+    work(input)
+}
+
 #[instrumented(name = "bench_str_label", labels(tool))]
 fn ours_str_label(tool: &str, input: u64) -> Result<u64, WorkError> {
     work(input)
@@ -229,6 +236,9 @@ fn single_thread(c: &mut Criterion) {
     group.bench_function("floor_tsc", |b| b.iter(|| floor_tsc(black_box(1))));
     group.bench_function("instrumented_static", |b| {
         b.iter(|| ours_static(black_box(1)))
+    });
+    group.bench_function("instrumented_static_sampled", |b| {
+        b.iter(|| ours_static_sampled(black_box(1)))
     });
     group.bench_function("instrumented_str_label", |b| {
         b.iter(|| ours_str_label(black_box("grep"), black_box(1)))

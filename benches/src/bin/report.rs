@@ -45,6 +45,10 @@ const ROWS: &[[&str; 2]] = &[
         "call/instrumented_static",
     ],
     [
+        "`#[instrumented]`, static labels, `sample = 0.01`",
+        "call/instrumented_static_sampled",
+    ],
+    [
         "`#[instrumented]`, `&str` label",
         "call/instrumented_str_label",
     ],
@@ -137,6 +141,16 @@ const TARGETS: &[[&str; 3]] = &[
         "static labels ÷ floor with the same clock",
         "call/instrumented_static",
         "call/floor_tsc",
+    ],
+    [
+        "static labels, `sample = 0.01` ÷ unsampled",
+        "call/instrumented_static_sampled",
+        "call/instrumented_static",
+    ],
+    [
+        "static labels, `sample = 0.01` ÷ floor",
+        "call/instrumented_static_sampled",
+        "call/floor",
     ],
     [
         "static labels ÷ `autometrics` (≤ 0.25)",

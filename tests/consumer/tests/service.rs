@@ -54,8 +54,20 @@ fn snapshots_read_counters_gauges_and_histograms() {
         2
     );
     assert_eq!(snapshot.gauge("shop_place_order_in_flight", &[]), 0.0);
+    // The module-level `ShopMetrics::global()` was the capture's own.
+    assert_eq!(
+        snapshot.counter("shop_orders_total", &[("method", "cash")]),
+        2.0
+    );
+    assert_eq!(snapshot.gauge("shop_backlog", &[]), 3.0);
     let global = Snapshot::take();
-    assert_eq!(global.gauge("shop_backlog", &[]), 3.0);
+    assert_eq!(
+        global.counter(
+            "shop_orders_total",
+            &[("method", "cash"), ("outcome", "placed")]
+        ),
+        0.0
+    );
 }
 
 /// An untyped sample, which only a hand-made collector produces; built

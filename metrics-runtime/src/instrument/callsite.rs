@@ -169,7 +169,7 @@ impl CallSite {
     ) -> Guard {
         #[cfg(feature = "testing")]
         if let Some(capture) = crate::testing::active() {
-            return Guard::start(
+            return Guard::start_shared(
                 capture
                     .family(self.descriptor)
                     .series(LabelValues::All(&values())),
@@ -190,7 +190,7 @@ impl CallSite {
     pub fn enter(&'static self, values: &[&str]) -> Guard {
         #[cfg(feature = "testing")]
         if let Some(capture) = crate::testing::active() {
-            return Guard::start(
+            return Guard::start_shared(
                 capture
                     .family(self.descriptor)
                     .series(LabelValues::All(values)),
@@ -217,7 +217,7 @@ impl CallSite {
                 position,
                 value: value.label_value(&mut buf),
             };
-            return Guard::start(capture.family(self.descriptor).series(values));
+            return Guard::start_shared(capture.family(self.descriptor).series(values));
         }
         if let Some(cardinality) = T::CARDINALITY.filter(|&n| n <= MAX_INDEXED) {
             if let Some(slot) = self.indexed_slot(value, cardinality) {

@@ -1,15 +1,16 @@
 //! The metric families of one instrumented name, and their registration.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use prometheus::core::Desc;
 use prometheus::proto;
 
 use super::callsite::Descriptor;
 use super::error_kinds::ErrorKinds;
-use super::guard::Outcome;
+use super::exposition::Exposition;
 use super::sampling::SampleRate;
-use super::series::{Series, SeriesShape, SeriesValues};
+use super::series::{Series, SeriesShape};
 use super::table::{LabelValues, SeriesTable};
 use crate::config::config;
 use crate::self_metrics::OverflowCount;
@@ -26,7 +27,7 @@ pub(crate) struct FunctionFamily {
     /// without a call (a literal, the module, the function), kept in the
     /// overflow series so that overflowing functions stay apart.
     fixed_values: std::sync::Mutex<Vec<Option<String>>>,
-    series_shape: &'static SeriesShape,
+    series_shape: Arc<SeriesShape>,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
 }
@@ -35,15 +36,15 @@ pub(crate) struct FunctionFamily {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Shape {
     pub(crate) name: String,
-    help: String,
-    label_names: Vec<&'static str>,
-    bucket_bounds: Vec<f64>,
-    measures_duration: bool,
-    tracks_in_flight: bool,
-    counts_error_kinds: bool,
-    max_series: usize,
+    pub(crate) help: String,
+    pub(crate) label_names: Vec<&'static str>,
+    pub(crate) bucket_bounds: Vec<f64>,
+    pub(crate) measures_duration: bool,
+    pub(crate) tracks_in_flight: bool,
+    pub(crate) counts_error_kinds: bool,
+    pub(crate) max_series: usize,
     /// The share of calls whose duration is observed.
-    sample: f64,
+    pub(crate) sample: f64,
 }
 
 /// The bounds of `histogram`: [`crate::builder()`]'s for its name, the
@@ -158,30 +159,43 @@ fn seconds_to_nanos(seconds: f64) -> u64 {
     (seconds * 1e9).round() as u64
 }
 
+/// The constant labels of `descriptor`'s families: [`crate::builder()`]'s
+/// for [`crate::registry()`], none for an explicit registry.
+pub(crate) fn const_labels_of(descriptor: &Descriptor) -> Vec<(String, String)> {
+    if descriptor.uses_builder_settings() {
+        config().const_labels.clone()
+    } else {
+        Vec::new()
+    }
+}
+
+impl Shape {
+    /// What every series of a family of this shape shares.
+    pub(crate) fn series_shape(&self, const_labels: &[(String, String)]) -> SeriesShape {
+        let bounds_nanos = self
+            .bucket_bounds
+            .iter()
+            .map(|s| seconds_to_nanos(*s))
+            .collect();
+        SeriesShape::new(
+            bounds_nanos,
+            self.measures_duration,
+            self.tracks_in_flight,
+            SampleRate::new(self.sample),
+            self.error_kinds(const_labels),
+        )
+    }
+}
+
 impl FunctionFamily {
     pub(crate) fn leak(shape: Shape, descriptor: &Descriptor) -> &'static Self {
         // Calibrating takes up to 200 ms: do it here, once, on the slow
         // path, rather than inside the first measured call.
         super::clock::calibrate();
-        let const_labels = if descriptor.uses_builder_settings() {
-            config().const_labels.clone()
-        } else {
-            Vec::new()
-        };
-        let bounds_nanos = shape
-            .bucket_bounds
-            .iter()
-            .map(|s| seconds_to_nanos(*s))
-            .collect();
-        let series_shape = SeriesShape::new(
-            bounds_nanos,
-            shape.measures_duration,
-            shape.tracks_in_flight,
-            SampleRate::new(shape.sample),
-            shape.error_kinds(&const_labels),
-        );
+        let const_labels = const_labels_of(descriptor);
+        let series_shape = shape.series_shape(&const_labels);
         Box::leak(Box::new(FunctionFamily {
-            series_shape: Box::leak(Box::new(series_shape)),
+            series_shape: Arc::new(series_shape),
             series: SeriesTable::new(shape.max_series),
             overflow: std::sync::OnceLock::new(),
             overflows: OverflowCount::new(&shape.name),
@@ -196,7 +210,7 @@ impl FunctionFamily {
     pub(crate) fn series(&self, values: LabelValues<'_>) -> &'static Series {
         let made = self
             .series
-            .get_or_insert(values, || Series::new(values, self.series_shape));
+            .get_or_insert(values, || Series::new(values, &self.series_shape));
         match made {
             Some(series) => series,
             None => self.overflow_series(),
@@ -224,7 +238,7 @@ impl FunctionFamily {
                     _ => crate::OVERFLOW_VALUE,
                 })
                 .collect();
-            let series = Series::new(LabelValues::All(&values), self.series_shape);
+            let series = Series::new(LabelValues::All(&values), &self.series_shape);
             &*Box::leak(Box::new(series))
         });
         self.overflows.inc();
@@ -290,144 +304,27 @@ impl FunctionFamily {
     }
 
     fn collect_own(&self) -> Vec<proto::MetricFamily> {
-        let mut series: Vec<(&'static Series, SeriesValues)> = self
-            .all_series()
-            .into_iter()
-            .map(|series| (series, series.read()))
-            .collect();
-        series.sort_by(|(a, _), (b, _)| a.values().cmp(b.values()));
-
-        let mut families = vec![self.collect_total(&series)];
-        if self.shape.measures_duration {
-            families.push(self.collect_duration(&series));
-        }
-        if self.shape.tracks_in_flight {
-            families.push(self.collect_in_flight(&series));
-        }
-        families
-    }
-
-    fn collect_total(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
-        let metrics = series.iter().flat_map(|(series, values)| {
-            Outcome::ALL.into_iter().map(move |outcome| {
-                let mut counter = proto::Counter::default();
-                counter.set_value(values.outcomes[outcome as usize] as f64);
-                let mut metric = proto::Metric::default();
-                metric.set_label(self.label_pairs(series, Some(outcome)));
-                metric.set_counter(counter);
-                metric
-            })
-        });
-        metric_family(
-            self.shape.total_name(),
-            total_help(&self.shape.help),
-            proto::MetricType::COUNTER,
-            metrics.collect(),
-        )
-    }
-
-    fn collect_duration(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
-        let metrics = series.iter().map(|(series, values)| {
-            let mut histogram = proto::Histogram::default();
-            let count = values.cumulative_buckets.last().copied().unwrap_or(0);
-            histogram.set_sample_count(count);
-            histogram.set_sample_sum(values.sum_seconds);
-            let buckets = self
-                .shape
-                .bucket_bounds
-                .iter()
-                .copied()
-                .zip(&values.cumulative_buckets)
-                .map(|(upper_bound, &cumulative)| {
-                    let mut bucket = proto::Bucket::default();
-                    bucket.set_upper_bound(upper_bound);
-                    bucket.set_cumulative_count(cumulative);
-                    bucket
-                });
-            // Finite bounds only: encoders write the `+Inf` bucket from the count.
-            histogram.set_bucket(buckets.collect());
-            let mut metric = proto::Metric::default();
-            metric.set_label(self.label_pairs(series, None));
-            metric.set_histogram(histogram);
-            metric
-        });
-        metric_family(
-            self.shape.duration_name(),
-            duration_help(&self.shape.help),
-            proto::MetricType::HISTOGRAM,
-            metrics.collect(),
-        )
-    }
-
-    fn collect_in_flight(&self, series: &[(&Series, SeriesValues)]) -> proto::MetricFamily {
-        let metrics = series.iter().map(|(series, values)| {
-            let mut gauge = proto::Gauge::default();
-            gauge.set_value(values.in_flight as f64);
-            let mut metric = proto::Metric::default();
-            metric.set_label(self.label_pairs(series, None));
-            metric.set_gauge(gauge);
-            metric
-        });
-        metric_family(
-            self.shape.in_flight_name(),
-            in_flight_help(&self.shape.help),
-            proto::MetricType::GAUGE,
-            metrics.collect(),
-        )
-    }
-
-    fn label_pairs(&self, series: &Series, outcome: Option<Outcome>) -> Vec<proto::LabelPair> {
-        let declared = self
-            .shape
-            .label_names
-            .iter()
-            .copied()
-            .zip(series.values().iter().map(|v| &**v));
-        let result = outcome.map(|outcome| ("result", outcome.as_str()));
-        let constant = self
-            .const_labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()));
-        declared
-            .chain(result)
-            .chain(constant)
-            .map(|(name, value)| {
-                let mut pair = proto::LabelPair::default();
-                pair.set_name(name.to_owned());
-                pair.set_value(value.to_owned());
-                pair
-            })
-            .collect()
+        let exposition = Exposition {
+            shape: &self.shape,
+            const_labels: &self.const_labels,
+        };
+        exposition.families(self.all_series())
     }
 }
 
-fn metric_family(
-    name: String,
-    help: String,
-    kind: proto::MetricType,
-    metrics: Vec<proto::Metric>,
-) -> proto::MetricFamily {
-    let mut family = proto::MetricFamily::default();
-    family.set_name(name);
-    family.set_help(help);
-    family.set_field_type(kind);
-    family.set_metric(metrics);
-    family
-}
-
-fn total_help(help: &str) -> String {
+pub(super) fn total_help(help: &str) -> String {
     format!("{help}: completed calls by result.")
 }
 
-fn duration_help(help: &str) -> String {
+pub(super) fn duration_help(help: &str) -> String {
     format!("{help}: call duration in seconds.")
 }
 
-fn in_flight_help(help: &str) -> String {
+pub(super) fn in_flight_help(help: &str) -> String {
     format!("{help}: calls in progress.")
 }
 
-fn errors_help(help: &str) -> String {
+pub(super) fn errors_help(help: &str) -> String {
     format!("{help}: errors by kind.")
 }
 

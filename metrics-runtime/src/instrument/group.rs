@@ -189,23 +189,30 @@ impl Collector for GroupCollector {
             .iter()
             .map(|(_, family)| *family)
             .collect();
-        let mut merged: Vec<proto::MetricFamily> = Vec::new();
-        for family in families.iter().flat_map(|family| family.collect()) {
-            match merged
-                .iter_mut()
-                .find(|existing| existing.name() == family.name())
-            {
-                // Functions of one name each count their own overflows
-                // under the name: one series, their sum.
-                Some(existing) if family.name() == OVERFLOW_NAME => add_counts(existing, &family),
-                Some(existing) => existing
-                    .mut_metric()
-                    .extend(family.get_metric().iter().cloned()),
-                None => merged.push(family),
-            }
-        }
-        merged
+        merge_families(families.iter().flat_map(|family| family.collect()))
     }
+}
+
+/// Families of one name from several functions, as one family each.
+pub(crate) fn merge_families(
+    families: impl IntoIterator<Item = proto::MetricFamily>,
+) -> Vec<proto::MetricFamily> {
+    let mut merged: Vec<proto::MetricFamily> = Vec::new();
+    for family in families {
+        match merged
+            .iter_mut()
+            .find(|existing| existing.name() == family.name())
+        {
+            // Functions of one name each count their own overflows
+            // under the name: one series, their sum.
+            Some(existing) if family.name() == OVERFLOW_NAME => add_counts(existing, &family),
+            Some(existing) => existing
+                .mut_metric()
+                .extend(family.get_metric().iter().cloned()),
+            None => merged.push(family),
+        }
+    }
+    merged
 }
 
 /// Adds the counters of `more` to those of `into` with the same labels.

@@ -57,11 +57,34 @@ impl Outcome {
 #[derive(Debug)]
 #[must_use = "a call is measured until its guard is finished or dropped"]
 pub struct Guard {
-    series: Option<&'static Series>,
+    series: Option<SeriesRef>,
     start: u64,
     /// Whether this call's duration is observed (`start` was read).
     sampled: bool,
     state: CallState,
+}
+
+/// The series a call records into: a program's, which lives as long as
+/// the program, or a capture's, which lives as long as its last user.
+#[derive(Debug)]
+enum SeriesRef {
+    Static(&'static Series),
+    /// Only with `testing`: without it the guard has no drop glue to run.
+    #[cfg(feature = "testing")]
+    Shared(std::sync::Arc<Series>),
+}
+
+impl std::ops::Deref for SeriesRef {
+    type Target = Series;
+
+    #[inline]
+    fn deref(&self) -> &Series {
+        match self {
+            SeriesRef::Static(series) => series,
+            #[cfg(feature = "testing")]
+            SeriesRef::Shared(series) => series,
+        }
+    }
 }
 
 /// What an unfinished guard's drop means.
@@ -86,6 +109,17 @@ impl Guard {
 
     #[inline]
     pub(crate) fn start(series: &'static Series) -> Self {
+        Guard::start_with(SeriesRef::Static(series))
+    }
+
+    /// A call into a series that a capture owns.
+    #[cfg(feature = "testing")]
+    pub(crate) fn start_shared(series: std::sync::Arc<Series>) -> Self {
+        Guard::start_with(SeriesRef::Shared(series))
+    }
+
+    #[inline]
+    fn start_with(series: SeriesRef) -> Self {
         series.record_start();
         // Unsampled calls read no clock.
         let sampled = series.samples_this_call();
@@ -108,7 +142,7 @@ impl Guard {
     /// an `Err` that `ok_if` judged ok is not counted in `N_errors_total`.
     #[inline]
     pub fn finish_with_kind(mut self, outcome: Outcome, kind: Option<&str>) {
-        if let (Some(series), Some(kind), Outcome::Error) = (self.series, kind, outcome) {
+        if let (Some(series), Some(kind), Outcome::Error) = (&self.series, kind, outcome) {
             series.record_error_kind(kind);
         }
         self.record(outcome);

@@ -3,6 +3,7 @@
 pub(crate) mod callsite;
 pub(crate) mod clock;
 pub(crate) mod error_kinds;
+pub(crate) mod exposition;
 pub(crate) mod function_family;
 pub(crate) mod future;
 pub(crate) mod group;

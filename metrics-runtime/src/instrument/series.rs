@@ -1,6 +1,6 @@
 //! One label set of an instrumented function: its counters and histogram.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
@@ -97,7 +97,7 @@ impl SeriesShape {
 #[derive(Debug)]
 pub(crate) struct Series {
     values: Box<[Box<str>]>,
-    shape: &'static SeriesShape,
+    shape: Arc<SeriesShape>,
     counters: Striped,
     /// The next series whose label values hash the same (see `SeriesTable`).
     next_with_hash: OnceLock<&'static Series>,
@@ -115,10 +115,10 @@ pub(crate) struct SeriesValues {
 
 impl Series {
     /// A zeroed series for `values`.
-    pub(crate) fn new(values: LabelValues<'_>, shape: &'static SeriesShape) -> Self {
+    pub(crate) fn new(values: LabelValues<'_>, shape: &Arc<SeriesShape>) -> Self {
         Series {
             values: values.iter().map(Box::from).collect(),
-            shape,
+            shape: Arc::clone(shape),
             counters: Striped::new(shape.cells()),
             next_with_hash: OnceLock::new(),
         }
@@ -248,19 +248,19 @@ impl Series {
 mod tests {
     use super::*;
 
-    fn shape(measures_duration: bool) -> &'static SeriesShape {
-        Box::leak(Box::new(SeriesShape::new(
+    fn shape(measures_duration: bool) -> Arc<SeriesShape> {
+        Arc::new(SeriesShape::new(
             vec![1_000, 1_000_000],
             measures_duration,
             true,
             SampleRate::ALL,
             None,
-        )))
+        ))
     }
 
     #[test]
     fn durations_land_in_the_first_bucket_that_holds_them() {
-        let series = Series::new(LabelValues::All(&["a"]), shape(true));
+        let series = Series::new(LabelValues::All(&["a"]), &shape(true));
         for nanos in [0, 1_000, 1_001, 5_000_000] {
             series.record_start();
             series.record_finish(Outcome::Ok, Some(nanos));
@@ -278,7 +278,7 @@ mod tests {
     /// showed `_total` and `_count` a call apart.
     #[test]
     fn the_histogram_count_is_the_sum_of_results_mid_record() {
-        let series = Series::new(LabelValues::All(&[]), shape(true));
+        let series = Series::new(LabelValues::All(&[]), &shape(true));
         series.record_start();
         series.record_finish(Outcome::Ok, Some(10));
         // Half of a panic's record: its row, not yet its counter.
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn in_flight_is_started_minus_finished() {
-        let series = Series::new(LabelValues::All(&[]), shape(false));
+        let series = Series::new(LabelValues::All(&[]), &shape(false));
         series.record_start();
         series.record_start();
         series.record_finish(Outcome::Panic, None);

@@ -247,15 +247,16 @@ mod tests {
     }
 
     fn series(values: &[&str]) -> Series {
-        static SHAPE: std::sync::LazyLock<SeriesShape> = std::sync::LazyLock::new(|| {
-            SeriesShape::new(
-                Vec::new(),
-                false,
-                false,
-                super::super::sampling::SampleRate::ALL,
-                None,
-            )
-        });
+        static SHAPE: std::sync::LazyLock<std::sync::Arc<SeriesShape>> =
+            std::sync::LazyLock::new(|| {
+                std::sync::Arc::new(SeriesShape::new(
+                    Vec::new(),
+                    false,
+                    false,
+                    super::super::sampling::SampleRate::ALL,
+                    None,
+                ))
+            });
         Series::new(LabelValues::All(values), &SHAPE)
     }
 
@@ -310,15 +311,16 @@ mod limit_tests {
 
     #[test]
     fn a_full_table_finds_what_it_has_and_refuses_the_rest() {
-        static SHAPE: std::sync::LazyLock<SeriesShape> = std::sync::LazyLock::new(|| {
-            SeriesShape::new(
-                Vec::new(),
-                false,
-                false,
-                super::super::sampling::SampleRate::ALL,
-                None,
-            )
-        });
+        static SHAPE: std::sync::LazyLock<std::sync::Arc<SeriesShape>> =
+            std::sync::LazyLock::new(|| {
+                std::sync::Arc::new(SeriesShape::new(
+                    Vec::new(),
+                    false,
+                    false,
+                    super::super::sampling::SampleRate::ALL,
+                    None,
+                ))
+            });
         let table = SeriesTable::new(2);
         let make = |v: &'static [&'static str]| move || Series::new(LabelValues::All(v), &SHAPE);
         assert!(table

@@ -10,40 +10,46 @@ use std::task::{Context, Poll};
 
 use prometheus::Registry;
 
+use super::captured::{CapturedFamilies, CapturedFamily};
 use super::Snapshot;
 use crate::instrument::callsite::Descriptor;
-use crate::instrument::function_family::FunctionFamily;
-use crate::instrument::group::Groups;
 use crate::registrar::Registrar;
 use crate::MetricsFamily;
 
 /// A private registry that instrumented calls record into while it is
-/// active on their thread.
+/// active on their thread. It owns the series it creates.
 pub(crate) struct Capture {
     registry: Registry,
-    groups: Groups,
-    families: Mutex<HashMap<usize, &'static FunctionFamily>>,
+    families: Arc<Mutex<HashMap<usize, Arc<CapturedFamily>>>>,
     /// The `T::global()` of each derived family `T` used in the capture.
     instances: Mutex<HashMap<TypeId, &'static (dyn Any + Send + Sync)>>,
 }
 
 impl Capture {
     fn new() -> Self {
+        let registry = Registry::new();
+        let families = Arc::default();
+        // A fresh registry nobody gathers yet: registering here cannot wait.
+        let collector = CapturedFamilies(Arc::clone(&families));
+        if let Err(err) = registry.register(Box::new(collector)) {
+            log::error!("a capture cannot register its families: {err}");
+        }
         Capture {
-            registry: Registry::new(),
-            groups: Groups::default(),
-            families: Mutex::new(HashMap::new()),
+            registry,
+            families,
             instances: Mutex::new(HashMap::new()),
         }
     }
 
     /// The family `descriptor`'s calls record into during this capture.
-    pub(crate) fn family(&self, descriptor: &'static Descriptor) -> &'static FunctionFamily {
+    pub(crate) fn family(&self, descriptor: &'static Descriptor) -> Arc<CapturedFamily> {
         let key = std::ptr::from_ref(descriptor) as usize;
         let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
-        families
-            .entry(key)
-            .or_insert_with(|| self.groups.family_for(descriptor, &self.registry))
+        Arc::clone(
+            families
+                .entry(key)
+                .or_insert_with(|| Arc::new(CapturedFamily::new(descriptor))),
+        )
     }
 }
 

@@ -26,6 +26,7 @@
 
 mod assertions;
 mod capture;
+mod captured;
 
 pub use crate::snapshot::{HistogramData, Query, Snapshot};
 pub(crate) use capture::active;

@@ -9,6 +9,7 @@
 //! in microseconds; inside a gather the caller goes on (its metrics are
 //! already recording) and the registration lands when the gather ends.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -18,42 +19,61 @@ type Job = Box<dyn FnOnce() + Send>;
 /// How long a caller waits for its registration before going on.
 const WAIT: Duration = Duration::from_millis(100);
 
+/// How long a gather waits for the registrations queued before it.
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// Registrations sent to the worker and not yet done.
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+
 /// Runs `register` on the registration worker and waits for it at most
 /// [`WAIT`]. `register` reports its own failures: it may finish after the
 /// caller has gone on.
 pub(crate) fn register_soon(register: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::sync_channel::<()>(1);
-    let job: Job = Box::new(move || {
+    PENDING.fetch_add(1, Ordering::SeqCst);
+    let counted = move || {
+        // Done however `register` ends: the worker catches a panic.
+        let _done = Done;
         register();
-        let _ = done.send(());
-    });
-    match send(job) {
-        Ok(()) => {
-            let _ = finished.recv_timeout(WAIT);
-        }
-        // No worker thread could be started: register here, as the
-        // `prometheus` crate itself would.
-        Err(job) => job(),
+    };
+    // No worker thread could be started: register here, as the
+    // `prometheus` crate itself would.
+    if let Err(job) = run_on_worker(counted, WAIT) {
+        job();
     }
 }
 
-/// How long a gather waits for the registrations queued before it.
-const SETTLE: Duration = Duration::from_secs(1);
+/// Takes one registration off [`PENDING`] when dropped.
+struct Done;
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        PENDING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// `registry.gather()`, once the registrations queued before it have
 /// landed (or [`SETTLE`] has passed): a function called for the first
 /// time just before a scrape is in that scrape, even while another,
-/// slower scrape held the registration up.
+/// slower scrape held the registration up. With none pending, it goes
+/// straight to the registry.
 pub(crate) fn gather(registry: &prometheus::Registry) -> Vec<prometheus::proto::MetricFamily> {
-    let (done, settled) = mpsc::sync_channel::<()>(1);
-    if send(Box::new(move || {
-        let _ = done.send(());
-    }))
-    .is_ok()
-    {
-        let _ = settled.recv_timeout(SETTLE);
+    if PENDING.load(Ordering::SeqCst) > 0 {
+        // The worker runs jobs in order: this one ends after those queued.
+        let _ = run_on_worker(|| {}, SETTLE);
     }
     registry.gather()
+}
+
+/// Runs `job` on the worker and waits for it at most `wait`; gives the
+/// job back when there is no worker.
+fn run_on_worker(job: impl FnOnce() + Send + 'static, wait: Duration) -> Result<(), Job> {
+    let (done, finished) = mpsc::sync_channel::<()>(1);
+    send(Box::new(move || {
+        job();
+        let _ = done.send(());
+    }))?;
+    let _ = finished.recv_timeout(wait);
+    Ok(())
 }
 
 fn send(job: Job) -> Result<(), Job> {

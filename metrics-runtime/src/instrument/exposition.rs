@@ -5,18 +5,35 @@ use prometheus::proto;
 
 use super::function_family::{duration_help, in_flight_help, total_help, Shape};
 use super::guard::Outcome;
-use super::series::{Series, SeriesValues};
+use super::series::{Series, SeriesShape, SeriesValues};
+use crate::self_metrics::OverflowCount;
 
-/// How a family's series are written out: its shape and constant labels.
+/// How a family's series are written out: its shape, constant labels,
+/// error kinds and overflow count.
 pub(crate) struct Exposition<'a> {
     pub(crate) shape: &'a Shape,
     pub(crate) const_labels: &'a [(String, String)],
+    pub(crate) series_shape: &'a SeriesShape,
+    pub(crate) overflows: &'a OverflowCount,
 }
 
 impl Exposition<'_> {
-    /// The families of `all` series: calls by result, durations, calls in
-    /// flight, each as configured.
+    /// Every family of `all` series: calls by result, durations, calls in
+    /// flight, each as configured; errors by kind with `error_kind`; and
+    /// the overflow count once anything overflowed.
     pub(crate) fn families<'s>(
+        &self,
+        all: impl IntoIterator<Item = &'s Series>,
+    ) -> Vec<proto::MetricFamily> {
+        let mut families = self.series_families(all);
+        if let Some(error_kinds) = self.series_shape.error_kinds() {
+            families.extend(error_kinds.collect());
+        }
+        families.extend(self.overflows.collect());
+        families
+    }
+
+    fn series_families<'s>(
         &self,
         all: impl IntoIterator<Item = &'s Series>,
     ) -> Vec<proto::MetricFamily> {

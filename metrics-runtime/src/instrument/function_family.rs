@@ -159,6 +159,15 @@ fn seconds_to_nanos(seconds: f64) -> u64 {
     (seconds * 1e9).round() as u64
 }
 
+/// The label values of an overflow series: each label's fixed value
+/// (`fixed_values` of its call sites), `__overflow__` for the others.
+pub(crate) fn overflow_values(fixed: &[Option<String>]) -> Vec<&str> {
+    fixed
+        .iter()
+        .map(|value| value.as_deref().unwrap_or(crate::OVERFLOW_VALUE))
+        .collect()
+}
+
 /// The constant labels of `descriptor`'s families: [`crate::builder()`]'s
 /// for [`crate::registry()`], none for an explicit registry.
 pub(crate) fn const_labels_of(descriptor: &Descriptor) -> Vec<(String, String)> {
@@ -232,12 +241,7 @@ impl FunctionFamily {
                 .fixed_values
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let values: Vec<&str> = (0..self.shape.label_names.len())
-                .map(|i| match fixed.get(i) {
-                    Some(Some(value)) => value.as_str(),
-                    _ => crate::OVERFLOW_VALUE,
-                })
-                .collect();
+            let values = overflow_values(&fixed);
             let series = Series::new(LabelValues::All(&values), &self.series_shape);
             &*Box::leak(Box::new(series))
         });
@@ -295,18 +299,11 @@ impl FunctionFamily {
 
     /// Every metric family with its samples, as a scrape sees them.
     pub(crate) fn collect(&self) -> Vec<proto::MetricFamily> {
-        let mut families = self.collect_own();
-        if let Some(error_kinds) = self.series_shape.error_kinds() {
-            families.extend(error_kinds.collect());
-        }
-        families.extend(self.overflows.collect());
-        families
-    }
-
-    fn collect_own(&self) -> Vec<proto::MetricFamily> {
         let exposition = Exposition {
             shape: &self.shape,
             const_labels: &self.const_labels,
+            series_shape: &self.series_shape,
+            overflows: &self.overflows,
         };
         exposition.families(self.all_series())
     }

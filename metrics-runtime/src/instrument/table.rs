@@ -246,7 +246,8 @@ mod tests {
         LabelValues::All(values)
     }
 
-    fn series(values: &[&str]) -> Series {
+    /// A series of a shape that only counts.
+    pub(super) fn series(values: &[&str]) -> Series {
         static SHAPE: std::sync::LazyLock<std::sync::Arc<SeriesShape>> =
             std::sync::LazyLock::new(|| {
                 std::sync::Arc::new(SeriesShape::new(
@@ -307,22 +308,11 @@ mod tests {
 #[cfg(test)]
 mod limit_tests {
     use super::*;
-    use crate::instrument::series::SeriesShape;
 
     #[test]
     fn a_full_table_finds_what_it_has_and_refuses_the_rest() {
-        static SHAPE: std::sync::LazyLock<std::sync::Arc<SeriesShape>> =
-            std::sync::LazyLock::new(|| {
-                std::sync::Arc::new(SeriesShape::new(
-                    Vec::new(),
-                    false,
-                    false,
-                    super::super::sampling::SampleRate::ALL,
-                    None,
-                ))
-            });
         let table = SeriesTable::new(2);
-        let make = |v: &'static [&'static str]| move || Series::new(LabelValues::All(v), &SHAPE);
+        let make = |v: &'static [&'static str]| move || tests::series(v);
         assert!(table
             .get_or_insert(LabelValues::All(&["a"]), make(&["a"]))
             .is_some());

@@ -9,7 +9,7 @@ use prometheus::proto;
 
 use crate::instrument::callsite::Descriptor;
 use crate::instrument::exposition::Exposition;
-use crate::instrument::function_family::{const_labels_of, Shape};
+use crate::instrument::function_family::{const_labels_of, overflow_values, Shape};
 use crate::instrument::group::merge_families;
 use crate::instrument::series::{Series, SeriesShape};
 use crate::instrument::table::LabelValues;
@@ -64,12 +64,7 @@ impl CapturedFamily {
     }
 
     fn overflow_series(&self) -> Arc<Series> {
-        let values: Vec<&str> = (0..self.shape.label_names.len())
-            .map(|i| match self.fixed_values.get(i) {
-                Some(Some(value)) => value.as_str(),
-                _ => crate::OVERFLOW_VALUE,
-            })
-            .collect();
+        let values = overflow_values(&self.fixed_values);
         Arc::new(Series::new(LabelValues::All(&values), &self.series_shape))
     }
 
@@ -85,13 +80,10 @@ impl CapturedFamily {
         let exposition = Exposition {
             shape: &self.shape,
             const_labels: &self.const_labels,
+            series_shape: &self.series_shape,
+            overflows: &self.overflows,
         };
-        let mut families = exposition.families(all.iter().map(|series| &**series));
-        if let Some(error_kinds) = self.series_shape.error_kinds() {
-            families.extend(error_kinds.collect());
-        }
-        families.extend(self.overflows.collect());
-        families
+        exposition.families(all.iter().map(|series| &**series))
     }
 }
 

@@ -94,9 +94,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
     // `&'static Registry` after deref coercion is an error on it.
     let (registry, registry_fn) = match &plan.registry {
         Some(expr) => {
-            let coerced = quote_spanned! {expr.span()=>
-                let __metrics_registry: &'static #krate::prometheus::Registry = #expr;
-            };
+            let coerced = registry_binding(krate, expr);
             (
                 quote!(::core::option::Option::Some(__metrics_registry)),
                 quote! {
@@ -140,6 +138,14 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             #krate::__private::probe_path(&__metrics_probe)
         }
         #method
+    }
+}
+
+/// `let __metrics_registry: &'static Registry = EXPR;`, spanned on `EXPR`
+/// so that a value of another type is an error where it was written.
+pub(super) fn registry_binding(krate: &syn::Path, expr: &syn::Expr) -> TokenStream {
+    quote_spanned! {expr.span()=>
+        let __metrics_registry: &'static #krate::prometheus::Registry = #expr;
     }
 }
 

@@ -8,7 +8,7 @@ use syn::{Block, Expr, ExprAsync, ImplItem, ItemFn, ItemImpl, Meta, Signature, S
 use crate::errors::Errors;
 use crate::instrumented::ast::{self, Annotated, BodyKind};
 use crate::instrumented::attr::Args;
-use crate::instrumented::callsite::{enter, label_call, located, statics};
+use crate::instrumented::callsite::{enter, label_call, located, registry_binding, statics};
 use crate::instrumented::valid::{self, Context, OutcomeRule, Plan, PlannedValue};
 
 /// `#[instrumented(args)] item`.
@@ -320,9 +320,10 @@ fn unmeasured(plan: &Plan, body: &impl ToTokens, return_type: Option<&Type>) -> 
             let slice = planned.to_slice(krate);
             quote!(let _ = #slice;)
         });
-    let registry = plan.registry.as_ref().map(
-        |expr| quote_spanned!(expr.span()=> let _: &'static #krate::prometheus::Registry = #expr;),
-    );
+    let registry = plan
+        .registry
+        .as_ref()
+        .map(|expr| registry_binding(krate, expr));
     quote! {
         let _ = || { #(#checks)* #deciders #buckets #registry };
         #error_kind

@@ -155,7 +155,7 @@ pub fn plan(
             .sample
             .as_ref()
             .and_then(|share| checked_sample(share, errors)),
-        outcome: outcome_rule(args, sig, context, errors),
+        outcome: outcome_rule(args, sig, block, context, errors),
         function,
     };
     check_function(args, sig, context, errors);
@@ -292,9 +292,13 @@ fn help(args: &Args, base: &str, default_name: bool, errors: &mut Errors) -> Str
 fn outcome_rule(
     args: &Args,
     sig: &Signature,
+    block: &Block,
     context: &Context,
     errors: &mut Errors,
 ) -> OutcomeRule {
+    // `impl Future<Output = T>` is measured through its future, whose `T`
+    // is classified; any other `impl Trait` is never a `Result`.
+    let opaque = ast::returns_impl_trait(sig) && ast::impl_future_output(sig).is_none();
     match (&args.ok_if, &args.error_if) {
         (Some(_), Some(error_if)) => {
             errors.at(
@@ -305,17 +309,9 @@ fn outcome_rule(
         }
         (Some(ok_if), None) => OutcomeRule::OkIf(ok_if.path.clone()),
         (None, Some(error_if)) => OutcomeRule::ErrorIf(error_if.path.clone()),
-        (None, None) if ast::impl_future_output(sig).is_some() => {
-            generic_outcome_check(ast::impl_future_output(sig), sig, context, errors);
-            OutcomeRule::ByType
-        }
-        (None, None) if ast::returns_impl_trait(sig) || returns_never(sig) => OutcomeRule::AlwaysOk,
+        (None, None) if opaque || returns_never(sig) => OutcomeRule::AlwaysOk,
         (None, None) => {
-            let returned = match &sig.output {
-                syn::ReturnType::Type(_, ty) => Some(&**ty),
-                syn::ReturnType::Default => None,
-            };
-            generic_outcome_check(ast::future_output(sig).or(returned), sig, context, errors);
+            generic_outcome_check(ast::value_type(sig, block), sig, context, errors);
             OutcomeRule::ByType
         }
     }

@@ -64,16 +64,12 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// takes a `Call<'a>`, and finding an existing child allocates nothing.
     #[inline]
     pub fn with<K: LabelSet<Static = L::Static>>(&self, labels: &K) -> M {
-        match self
-            .by_index
-            .as_ref()
-            .filter(|_| !self.index_stale.load(Ordering::Relaxed))
-        {
+        match &self.by_index {
+            Some(_) if self.index_stale.load(Ordering::Relaxed) => self.child(labels),
             Some(children) => match children.get(labels.index()) {
                 Some(child) => child.get_or_init(|| self.child(labels)).clone(),
                 None => self.child(labels),
             },
-            None if self.by_index.is_some() => self.child(labels),
             None => {
                 labels.with_values(|values| self.hashed.get(values, |v| M::child(&self.vec, v)))
             }
@@ -105,9 +101,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 
     fn remove_values(&self, values: &[&str]) -> bool {
-        if self.by_index.is_some() {
-            self.index_stale.store(true, Ordering::Relaxed);
-        }
+        self.leave_index();
         let forgotten = self.hashed.remove(values);
         M::remove(&self.vec, values) || forgotten
     }
@@ -138,11 +132,17 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 
     /// Takes every child out of the exposition.
     pub fn clear(&self) {
+        self.leave_index();
+        self.hashed.clear();
+        M::clear(&self.vec);
+    }
+
+    /// Index slots cannot be emptied: once a child is taken out, children
+    /// are looked up in the vector itself.
+    fn leave_index(&self) {
         if self.by_index.is_some() {
             self.index_stale.store(true, Ordering::Relaxed);
         }
-        self.hashed.clear();
-        M::clear(&self.vec);
     }
 
     fn child<K: LabelSet>(&self, labels: &K) -> M {

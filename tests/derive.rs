@@ -423,3 +423,39 @@ fn the_gateway_shape_passes_promtool() {
     );
     support::promtool_check(&text);
 }
+
+const UNSORTED_BOUNDS: [f64; 2] = [1.0, 0.5];
+
+#[derive(MetricsFamily)]
+struct BadBounds {
+    /// Waits, with bounds behind a path that are not increasing.
+    #[metric(buckets = UNSORTED_BOUNDS)]
+    bad_bounds_wait_seconds: prometheus::Histogram,
+}
+
+/// Bounds behind a path are only checked at start-up: invalid ones are an
+/// error from `register`, and `unregistered()` and `global()` log them and
+/// take the default bounds, never a panic.
+#[test]
+fn invalid_bounds_behind_a_path_are_an_error_not_a_panic() {
+    let registered = BadBounds::register(&Registry::new()).err();
+    assert!(
+        matches!(registered, Some(metrics_runtime::Error::InvalidSetting(_))),
+        "{registered:?}"
+    );
+    let unregistered = BadBounds::unregistered();
+    unregistered.bad_bounds_wait_seconds.observe(0.7);
+    let families = prometheus::core::Collector::collect(&unregistered.bad_bounds_wait_seconds);
+    let buckets = families[0].get_metric()[0]
+        .get_histogram()
+        .get_bucket()
+        .len();
+    assert_eq!(
+        buckets,
+        prometheus::DEFAULT_BUCKETS.len(),
+        "the default bounds"
+    );
+    // `global()` logs the failure and measures unexported, as for any other.
+    BadBounds::global().bad_bounds_wait_seconds.observe(0.7);
+    assert!(!metrics_runtime::gather_text().contains("bad_bounds_wait_seconds"));
+}

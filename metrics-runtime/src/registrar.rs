@@ -141,21 +141,26 @@ pub trait MetricsFamily: Sized {
 pub struct Registrar {
     const_labels: HashMap<String, String>,
     collectors: Vec<Box<dyn Collector>>,
+    /// Whether invalid bounds behind a `buckets = PATH` are an error (for
+    /// `register`) or logged and replaced by the defaults (for
+    /// `unregistered()`, which cannot fail).
+    strict: bool,
 }
 
 impl Registrar {
     /// Builds `T` into `registry`: all of it, or nothing.
     pub fn register<T: MetricsFamily>(registry: &Registry) -> Result<T, Error> {
-        let (family, collectors) = Registrar::build_with::<T>("", HashMap::new())?;
+        let (family, collectors) = Registrar::build_with::<T>("", HashMap::new(), true)?;
         register_all(registry, collectors)?;
         Ok(family)
     }
 
     /// Builds `T` without registering it.
     pub fn unregistered<T: MetricsFamily>() -> T {
-        match Registrar::build_with("", HashMap::new()) {
+        match Registrar::build_with("", HashMap::new(), false) {
             Ok((family, _)) => family,
-            // Every name and label was checked at compile time; with no
+            // Every name and label was checked at compile time, and bounds
+            // checked at start-up are replaced rather than refused: with no
             // registry there is nothing else that can fail.
             Err(err) => unreachable!("an unregistered MetricsFamily cannot fail: {err}"),
         }
@@ -167,7 +172,7 @@ impl Registrar {
     /// measuring, unexported.
     pub fn global<T: MetricsFamily>() -> T {
         let (prefix, const_labels) = Registrar::global_settings();
-        match Registrar::build_with::<T>(&prefix, const_labels) {
+        match Registrar::build_with::<T>(&prefix, const_labels, true) {
             Ok((family, collectors)) => {
                 crate::registration::register_soon(move || {
                     if let Err(err) = register_all(crate::registry(), collectors) {
@@ -195,7 +200,7 @@ impl Registrar {
     #[cfg(feature = "testing")]
     pub(crate) fn register_as_global<T: MetricsFamily>(registry: &Registry) -> T {
         let (prefix, const_labels) = Registrar::global_settings();
-        let registered = Registrar::build_with::<T>(&prefix, const_labels)
+        let registered = Registrar::build_with::<T>(&prefix, const_labels, true)
             .and_then(|(family, collectors)| register_all(registry, collectors).map(|()| family));
         registered.unwrap_or_else(|err| {
             log::error!(
@@ -219,10 +224,12 @@ impl Registrar {
     fn build_with<T: MetricsFamily>(
         prefix: &str,
         const_labels: HashMap<String, String>,
+        strict: bool,
     ) -> Result<(T, Vec<Box<dyn Collector>>), Error> {
         let mut registrar = Registrar {
             const_labels,
             collectors: Vec::new(),
+            strict,
         };
         let family = T::build(prefix, &mut registrar)?;
         Ok((family, registrar.collectors))
@@ -237,10 +244,15 @@ impl Registrar {
         buckets: Option<&[f64]>,
         max_series: Option<usize>,
     ) -> Result<T, Error> {
-        if let Some(bounds) = buckets {
-            // Literal bounds were checked at compile time; a path's here.
-            crate::config::check_bounds(&name, bounds)?;
-        }
+        // Literal bounds were checked at compile time; a path's here.
+        let buckets = match buckets.map(|bounds| crate::config::check_bounds(&name, bounds)) {
+            Some(Err(err)) if self.strict => return Err(err),
+            Some(Err(err)) => {
+                log::error!("{err}; using the default buckets");
+                None
+            }
+            _ => buckets,
+        };
         let mut opts = self.opts(name, help, buckets);
         opts.max_series = max_series;
         let metric = T::create(&opts, labels)?;

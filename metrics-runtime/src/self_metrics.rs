@@ -38,28 +38,18 @@ impl OverflowCount {
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Calls counted so far.
-    pub(crate) fn get(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
-    }
-
     /// `metrics_runtime_series_overflow_total{family}`, once anything
     /// overflowed.
     pub(crate) fn collect(&self) -> Option<proto::MetricFamily> {
-        overflow_family(&self.family, self.get())
+        let count = self.count.load(Ordering::Relaxed);
+        (count > 0).then(|| {
+            counter_family(
+                OVERFLOW_NAME,
+                "Calls whose label set a full family recorded in its __overflow__ series.",
+                vec![counter(&[("family", &self.family)], count)],
+            )
+        })
     }
-}
-
-/// `metrics_runtime_series_overflow_total{family}` with `count`, or
-/// nothing while it is zero.
-pub(crate) fn overflow_family(family: &str, count: u64) -> Option<proto::MetricFamily> {
-    (count > 0).then(|| {
-        counter_family(
-            OVERFLOW_NAME,
-            "Calls whose label set a full family recorded in its __overflow__ series.",
-            vec![counter(&[("family", family)], count)],
-        )
-    })
 }
 
 /// Why a `collect` function gave no value at a scrape.

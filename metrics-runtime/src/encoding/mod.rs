@@ -1,9 +1,17 @@
 //! Exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0, and the
 //! choice between them.
+//!
+//! Every format is written by one engine ([`engine`]): the toolkit's own
+//! series straight from their storage ([`direct`]), other collectors'
+//! families from `gather()` ([`foreign`]).
 
 pub(crate) mod accept;
 mod collector_panic;
+pub(crate) mod direct;
+pub(crate) mod engine;
+mod foreign;
 mod format;
+mod lines;
 mod openmetrics;
 mod text;
 

@@ -1,8 +1,8 @@
 //! OpenMetrics 1.0 text exposition.
 
-use std::fmt::Write;
+use std::io::Write;
 
-use prometheus::proto::{Metric, MetricFamily, MetricType};
+use prometheus::proto::{MetricFamily, MetricType};
 use prometheus::Registry;
 
 /// `Content-Type` of [`encode_openmetrics`]'s output.
@@ -35,124 +35,49 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// );
 /// ```
 pub fn encode_openmetrics(registry: &Registry) -> String {
-    let mut out = String::new();
-    for family in crate::registration::gather(registry) {
-        write_family(&mut out, &family);
-    }
-    out.push_str("# EOF\n");
-    out
+    let mut out = Vec::new();
+    super::engine::encode_into(registry, super::Format::OpenMetrics, &mut out);
+    // Every byte written comes from `&str`s.
+    String::from_utf8(out)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
-fn write_family(out: &mut String, family: &MetricFamily) {
+/// The name OpenMetrics gives a gathered family: a counter's without `_total`.
+fn family_name(family: &MetricFamily) -> &str {
     let name = family.name();
-    let kind = family.get_field_type();
-    let (family_name, type_name) = match kind {
-        MetricType::COUNTER => (name.strip_suffix("_total").unwrap_or(name), "counter"),
-        MetricType::GAUGE => (name, "gauge"),
-        MetricType::HISTOGRAM => (name, "histogram"),
-        MetricType::SUMMARY => (name, "summary"),
-        MetricType::UNTYPED => (name, "unknown"),
+    match family.get_field_type() {
+        MetricType::COUNTER => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    }
+}
+
+/// What a counter's sample names add to its gathered name: `_total`
+/// where it does not end in it.
+pub(crate) fn counter_suffix(name: &str) -> &'static str {
+    if name.ends_with("_total") {
+        ""
+    } else {
+        "_total"
+    }
+}
+
+/// `# TYPE`, `# UNIT` (where the family name ends in one) and `# HELP`.
+pub(crate) fn write_header(out: &mut Vec<u8>, family: &MetricFamily) {
+    let name = family_name(family);
+    let type_name = match family.get_field_type() {
+        MetricType::COUNTER => "counter",
+        MetricType::GAUGE => "gauge",
+        MetricType::HISTOGRAM => "histogram",
+        MetricType::SUMMARY => "summary",
+        MetricType::UNTYPED => "unknown",
     };
-    let _ = writeln!(out, "# TYPE {family_name} {type_name}");
-    if let Some(unit) = crate::names::unit_suffix(family_name) {
-        let _ = writeln!(out, "# UNIT {family_name} {unit}");
+    let _ = writeln!(out, "# TYPE {name} {type_name}");
+    if let Some(unit) = crate::names::unit_suffix(name) {
+        let _ = writeln!(out, "# UNIT {name} {unit}");
     }
     if !family.help().is_empty() {
-        let _ = writeln!(out, "# HELP {family_name} {}", escape(family.help()));
+        let _ = writeln!(out, "# HELP {name} {}", escape(family.help()));
     }
-    for metric in family.get_metric() {
-        match kind {
-            MetricType::COUNTER => {
-                let sample = format!("{family_name}_total");
-                let value = crate::gathered::counter_value(metric);
-                write_sample(out, &sample, metric, None, value);
-            }
-            MetricType::GAUGE => {
-                let value = crate::gathered::gauge_value(metric);
-                write_sample(out, name, metric, None, value)
-            }
-            MetricType::UNTYPED => {
-                let value = crate::gathered::untyped_value(metric);
-                write_sample(out, name, metric, None, value)
-            }
-            MetricType::HISTOGRAM => write_histogram(out, name, metric),
-            MetricType::SUMMARY => write_summary(out, name, metric),
-        }
-    }
-}
-
-fn write_histogram(out: &mut String, name: &str, metric: &Metric) {
-    let histogram = metric.get_histogram();
-    let bucket = format!("{name}_bucket");
-    let mut saw_infinity = false;
-    for b in histogram.get_bucket() {
-        saw_infinity |= b.upper_bound() == f64::INFINITY;
-        let le = float(b.upper_bound());
-        write_sample(
-            out,
-            &bucket,
-            metric,
-            Some(("le", &le)),
-            b.cumulative_count() as f64,
-        );
-    }
-    if !saw_infinity {
-        let count = histogram.get_sample_count() as f64;
-        write_sample(out, &bucket, metric, Some(("le", "+Inf")), count);
-    }
-    write_sample(
-        out,
-        &format!("{name}_sum"),
-        metric,
-        None,
-        histogram.get_sample_sum(),
-    );
-    let count = histogram.get_sample_count() as f64;
-    write_sample(out, &format!("{name}_count"), metric, None, count);
-}
-
-fn write_summary(out: &mut String, name: &str, metric: &Metric) {
-    let summary = metric.get_summary();
-    for quantile in summary.get_quantile() {
-        let q = float(quantile.quantile());
-        write_sample(out, name, metric, Some(("quantile", &q)), quantile.value());
-    }
-    write_sample(
-        out,
-        &format!("{name}_sum"),
-        metric,
-        None,
-        summary.sample_sum(),
-    );
-    let count = summary.sample_count() as f64;
-    write_sample(out, &format!("{name}_count"), metric, None, count);
-}
-
-fn write_sample(
-    out: &mut String,
-    name: &str,
-    metric: &Metric,
-    extra: Option<(&str, &str)>,
-    value: f64,
-) {
-    out.push_str(name);
-    let labels = metric
-        .get_label()
-        .iter()
-        .map(|pair| (pair.name(), pair.value()))
-        .chain(extra);
-    let mut first = true;
-    for (label, label_value) in labels {
-        out.push(if first { '{' } else { ',' });
-        first = false;
-        let _ = write!(out, "{label}=\"{}\"", escape(label_value));
-    }
-    if !first {
-        out.push('}');
-    }
-    out.push(' ');
-    out.push_str(&float(value));
-    out.push('\n');
 }
 
 /// Backslash, double quote and newline escaped, as label values and help
@@ -171,19 +96,6 @@ pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     escaped.into()
-}
-
-/// A sample value or bound: `+Inf`, `-Inf`, `NaN`, or the shortest decimal.
-fn float(value: f64) -> String {
-    if value == f64::INFINITY {
-        "+Inf".to_owned()
-    } else if value == f64::NEG_INFINITY {
-        "-Inf".to_owned()
-    } else if value.is_nan() {
-        "NaN".to_owned()
-    } else {
-        value.to_string()
-    }
 }
 
 #[cfg(test)]
@@ -251,14 +163,5 @@ mod tests {
             text.contains("# TYPE spent_seconds_total histogram\n"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn special_values() {
-        assert_eq!(float(f64::INFINITY), "+Inf");
-        assert_eq!(float(f64::NEG_INFINITY), "-Inf");
-        assert_eq!(float(f64::NAN), "NaN");
-        assert_eq!(float(0.25), "0.25");
-        assert_eq!(float(3.0), "3");
     }
 }

@@ -26,6 +26,14 @@ impl Exposition<'_> {
         all: impl IntoIterator<Item = &'s Series>,
     ) -> Vec<proto::MetricFamily> {
         let mut families = self.series_families(all);
+        families.extend(self.extra_families());
+        families
+    }
+
+    /// Errors by kind with `error_kind`, and the overflow count once
+    /// anything overflowed.
+    pub(crate) fn extra_families(&self) -> Vec<proto::MetricFamily> {
+        let mut families = Vec::new();
         if let Some(error_kinds) = self.series_shape.error_kinds() {
             families.extend(error_kinds.collect());
         }

@@ -13,6 +13,7 @@ use super::sampling::SampleRate;
 use super::series::{Series, SeriesShape};
 use super::table::{LabelValues, SeriesTable};
 use crate::config::config;
+use crate::encoding::direct::{Bounds, RenderedLabels};
 use crate::self_metrics::OverflowCount;
 
 /// `N_total`, `N_duration_seconds` and `N_in_flight` for one base name `N`,
@@ -30,6 +31,21 @@ pub(crate) struct FunctionFamily {
     series_shape: Arc<SeriesShape>,
     const_labels: Vec<(String, String)>,
     series: SeriesTable,
+    /// Its metric families' names and help texts.
+    pub(super) names: Names,
+    pub(super) helps: Names,
+    /// The histogram's bounds, rendered.
+    pub(super) bounds: Bounds,
+    /// The constant labels, rendered.
+    pub(super) constant: RenderedLabels,
+}
+
+/// A text for each metric family of an instrumented name.
+#[derive(Debug)]
+pub(crate) struct Names {
+    pub(crate) total: String,
+    pub(crate) duration: String,
+    pub(crate) in_flight: String,
 }
 
 /// What two call sites must agree on to share a family.
@@ -187,6 +203,7 @@ impl Shape {
             .map(|s| seconds_to_nanos(*s))
             .collect();
         SeriesShape::new(
+            &self.label_names,
             bounds_nanos,
             self.measures_duration,
             self.tracks_in_flight,
@@ -203,7 +220,23 @@ impl FunctionFamily {
         super::clock::calibrate();
         let const_labels = const_labels_of(descriptor);
         let series_shape = shape.series_shape(&const_labels);
+        let names = Names {
+            total: shape.total_name(),
+            duration: shape.duration_name(),
+            in_flight: shape.in_flight_name(),
+        };
+        let helps = Names {
+            total: total_help(&shape.help),
+            duration: duration_help(&shape.help),
+            in_flight: in_flight_help(&shape.help),
+        };
+        let constant =
+            RenderedLabels::new(const_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Box::leak(Box::new(FunctionFamily {
+            names,
+            helps,
+            bounds: Bounds::new(&shape.bucket_bounds),
+            constant,
             series_shape: Arc::new(series_shape),
             series: SeriesTable::new(shape.max_series),
             overflow: std::sync::OnceLock::new(),
@@ -272,6 +305,16 @@ impl FunctionFamily {
         &self.shape
     }
 
+    /// Its series, the overflow series aside.
+    pub(super) fn series_table(&self) -> &SeriesTable {
+        &self.series
+    }
+
+    /// The series past the limit, once there is one.
+    pub(super) fn overflow_series_if_any(&self) -> Option<&'static Series> {
+        self.overflow.get().copied()
+    }
+
     /// Every series, the overflow series included.
     pub(crate) fn all_series(&self) -> Vec<&'static Series> {
         let mut all = self.series.all();
@@ -299,13 +342,22 @@ impl FunctionFamily {
 
     /// Every metric family with its samples, as a scrape sees them.
     pub(crate) fn collect(&self) -> Vec<proto::MetricFamily> {
-        let exposition = Exposition {
+        self.exposition().families(self.all_series())
+    }
+
+    /// Its errors by kind and overflow count, the families not written
+    /// straight from its series.
+    pub(crate) fn collect_extras(&self) -> Vec<proto::MetricFamily> {
+        self.exposition().extra_families()
+    }
+
+    fn exposition(&self) -> Exposition<'_> {
+        Exposition {
             shape: &self.shape,
             const_labels: &self.const_labels,
             series_shape: &self.series_shape,
             overflows: &self.overflows,
-        };
-        exposition.families(self.all_series())
+        }
     }
 }
 

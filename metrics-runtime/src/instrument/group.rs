@@ -8,6 +8,9 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 
 use super::callsite::Descriptor;
+use super::direct::Part;
+use crate::encoding::direct::{DirectFamily, Samples};
+use crate::encoding::engine::{self, Source};
 use super::function_family::{FunctionFamily, Shape};
 use crate::gathered::counter_value;
 use crate::self_metrics::OVERFLOW_NAME;
@@ -189,7 +192,53 @@ impl Collector for GroupCollector {
             .iter()
             .map(|(_, family)| *family)
             .collect();
+        if engine::deferring() {
+            return self.defer(&families);
+        }
         merge_families(families.iter().flat_map(|family| family.collect()))
+    }
+}
+
+impl GroupCollector {
+    /// Inside an encode: markers for the series families, written later
+    /// from one read of every series; errors by kind and overflow counts
+    /// as usual.
+    fn defer(&self, families: &[&'static FunctionFamily]) -> Vec<proto::MetricFamily> {
+        let announced: Vec<_> = Part::ALL
+            .into_iter()
+            .filter_map(|part| {
+                let family = families.iter().find(|family| family.has(part))?;
+                Some(family.announced(part))
+            })
+            .collect();
+        let read = |arena: &mut Vec<u64>| {
+            let mut any = false;
+            for family in families {
+                any |= family.read_records(arena);
+            }
+            any
+        };
+        let mut all = engine::defer(Source::Static(self.0), &announced, read).unwrap_or_default();
+        all.extend(merge_families(
+            families.iter().flat_map(|family| family.collect_extras()),
+        ));
+        all
+    }
+}
+
+impl DirectFamily for NameGroup {
+    fn write_samples(&self, part: usize, values: &[u64], out: &mut dyn Samples) {
+        let Some(part) = Part::from_index(part) else {
+            return;
+        };
+        let families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut rest = values;
+        for (_, family) in families.iter() {
+            if rest.is_empty() {
+                break;
+            }
+            rest = family.write_part(part, rest, out);
+        }
     }
 }
 

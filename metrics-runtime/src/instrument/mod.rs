@@ -2,6 +2,7 @@
 
 pub(crate) mod callsite;
 pub(crate) mod clock;
+mod direct;
 pub(crate) mod error_kinds;
 pub(crate) mod exposition;
 pub(crate) mod function_family;

@@ -7,10 +7,13 @@ use super::guard::Outcome;
 use super::sampling::SampleRate;
 use super::striped::Striped;
 use super::table::LabelValues;
+use crate::encoding::direct::{render_pair, LabelPairs};
 
 /// What every series of one family shares.
 #[derive(Debug)]
 pub(crate) struct SeriesShape {
+    /// The declared label names, for the rendered labels of each series.
+    label_names: Box<[&'static str]>,
     /// Finite histogram bounds; empty when the duration is not measured.
     bounds_nanos: Box<[u64]>,
     tracks_in_flight: bool,
@@ -38,6 +41,7 @@ const ROWS: usize = 3;
 
 impl SeriesShape {
     pub(crate) fn new(
+        label_names: &[&'static str],
         bounds_nanos: Vec<u64>,
         measures_duration: bool,
         tracks_in_flight: bool,
@@ -45,6 +49,7 @@ impl SeriesShape {
         error_kinds: Option<ErrorKinds>,
     ) -> Self {
         SeriesShape {
+            label_names: label_names.into(),
             bounds_nanos: if measures_duration {
                 bounds_nanos.into()
             } else {
@@ -97,10 +102,86 @@ impl SeriesShape {
 #[derive(Debug)]
 pub(crate) struct Series {
     values: Box<[Box<str>]>,
+    /// `name="value",…` of the declared labels, escaped, for the exposition.
+    text: Box<str>,
     shape: Arc<SeriesShape>,
     counters: Striped,
     /// The next series whose label values hash the same (see `SeriesTable`).
     next_with_hash: OnceLock<&'static Series>,
+    /// The series created after this one in its table.
+    next_born: OnceLock<&'static Series>,
+}
+
+/// The labels of a series as the exposition writes them.
+pub(crate) struct SeriesLabels<'a> {
+    names: &'a [&'static str],
+    values: &'a [Box<str>],
+    text: &'a str,
+}
+
+impl LabelPairs for SeriesLabels<'_> {
+    fn text(&self) -> &str {
+        self.text
+    }
+
+    fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str)) {
+        for (name, value) in self.names.iter().zip(self.values) {
+            each(name, value);
+        }
+    }
+}
+
+/// What one read of a series gives besides its buckets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reading {
+    outcomes: [u64; Outcome::COUNT],
+    in_flight: u64,
+    /// Calls in the histogram: finished, and sampled.
+    count: u64,
+    sum_nanos: u64,
+}
+
+/// A series as one gather read it, kept in a `u64` arena: results, in
+/// flight, histogram count, sum in nanoseconds, cumulative buckets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Record<'a>(&'a [u64]);
+
+const RECORD_IN_FLIGHT: usize = Outcome::COUNT;
+const RECORD_COUNT: usize = RECORD_IN_FLIGHT + 1;
+const RECORD_SUM_NANOS: usize = RECORD_COUNT + 1;
+const RECORD_HEADER: usize = RECORD_SUM_NANOS + 1;
+
+impl<'a> Record<'a> {
+    /// The record at the start of `values`, and what follows it; `None`
+    /// when `values` is too short to hold one of `shape`.
+    fn split(values: &'a [u64], shape: &SeriesShape) -> Option<(Self, &'a [u64])> {
+        let len = RECORD_HEADER + shape.buckets();
+        (values.len() >= len).then(|| {
+            let (record, rest) = values.split_at(len);
+            (Record(record), rest)
+        })
+    }
+
+    pub(crate) fn outcome(self, outcome: Outcome) -> u64 {
+        self.0[outcome as usize]
+    }
+
+    pub(crate) fn in_flight(self) -> u64 {
+        self.0[RECORD_IN_FLIGHT]
+    }
+
+    pub(crate) fn count(self) -> u64 {
+        self.0[RECORD_COUNT]
+    }
+
+    pub(crate) fn sum_seconds(self) -> f64 {
+        self.0[RECORD_SUM_NANOS] as f64 / 1e9
+    }
+
+    /// Cumulative counts, one per finite bound and then `+Inf`.
+    pub(crate) fn cumulative(self) -> &'a [u64] {
+        &self.0[RECORD_HEADER..]
+    }
 }
 
 /// A copy of a [`Series`] taken at scrape time.
@@ -116,12 +197,38 @@ pub(crate) struct SeriesValues {
 impl Series {
     /// A zeroed series for `values`.
     pub(crate) fn new(values: LabelValues<'_>, shape: &Arc<SeriesShape>) -> Self {
+        let mut text = String::new();
+        for (name, value) in shape.label_names.iter().zip(values.iter()) {
+            render_pair(&mut text, name, value);
+        }
         Series {
             values: values.iter().map(Box::from).collect(),
+            text: text.into(),
             shape: Arc::clone(shape),
             counters: Striped::new(shape.cells()),
             next_with_hash: OnceLock::new(),
+            next_born: OnceLock::new(),
         }
+    }
+
+    /// Its labels, rendered when it was created.
+    pub(crate) fn labels(&self) -> SeriesLabels<'_> {
+        SeriesLabels {
+            names: &self.shape.label_names,
+            values: &self.values,
+            text: &self.text,
+        }
+    }
+
+    /// Its [`Record`] at the start of `values` (read by
+    /// [`read_record`](Series::read_record)), and what follows it.
+    pub(crate) fn record<'a>(&self, values: &'a [u64]) -> Option<(Record<'a>, &'a [u64])> {
+        Record::split(values, &self.shape)
+    }
+
+    /// The series created after this one in its table.
+    pub(crate) fn next_born(&self) -> &OnceLock<&'static Series> {
+        &self.next_born
     }
 
     pub(crate) fn values(&self) -> &[Box<str>] {
@@ -188,10 +295,36 @@ impl Series {
     }
 
     pub(crate) fn read(&self) -> SeriesValues {
+        let mut cumulative_buckets = Vec::new();
+        let reading = self.read_into(&mut Vec::new(), &mut cumulative_buckets);
+        SeriesValues {
+            outcomes: reading.outcomes,
+            in_flight: reading.in_flight,
+            cumulative_buckets,
+            sum_seconds: reading.sum_nanos as f64 / 1e9,
+        }
+    }
+
+    /// Appends the series' [`Record`] to `arena`; `cells` is scratch space.
+    pub(crate) fn read_record(&self, cells: &mut Vec<u64>, arena: &mut Vec<u64>) {
+        let header = arena.len();
+        arena.extend([0; RECORD_HEADER]);
+        let reading = self.read_into(cells, arena);
+        let record = &mut arena[header..header + RECORD_HEADER];
+        record[..Outcome::COUNT].copy_from_slice(&reading.outcomes);
+        record[RECORD_IN_FLIGHT] = reading.in_flight;
+        record[RECORD_COUNT] = reading.count;
+        record[RECORD_SUM_NANOS] = reading.sum_nanos;
+    }
+
+    /// Reads the series, appending its cumulative buckets to `cumulative`;
+    /// `cells` is scratch space.
+    fn read_into(&self, cells: &mut Vec<u64>, cumulative: &mut Vec<u64>) -> Reading {
         // One read of each cell, finished counts before calls started: a
         // call that finishes meanwhile shows as still in flight, never as a
         // negative gauge, and the totals agree with the histogram's count.
-        let cells = self.counters.totals();
+        self.counters.totals_into(cells);
+        let cells = &*cells;
         let buckets = self.shape.buckets();
         let columns = self.shape.columns();
         let row = |row: usize| &cells[self.shape.cell(row, 0)..self.shape.cell(row, 0) + columns];
@@ -209,14 +342,13 @@ impl Series {
         // With sampling, the histogram holds the sampled calls only.
         let finished: u64 = outcomes.iter().sum();
         let unsampled: u64 = (0..ROWS).map(|r| row(r)[buckets]).sum();
+        let first_bucket = cumulative.len();
         let mut running = 0;
-        let mut cumulative_buckets: Vec<u64> = (0..buckets)
-            .map(|bucket| {
-                running += (0..ROWS).map(|r| row(r)[bucket]).sum::<u64>();
-                running.min(finished)
-            })
-            .collect();
-        if let (Some(last), 0) = (cumulative_buckets.last_mut(), unsampled) {
+        cumulative.extend((0..buckets).map(|bucket| {
+            running += (0..ROWS).map(|r| row(r)[bucket]).sum::<u64>();
+            running.min(finished)
+        }));
+        if let (Some(last), 0) = (cumulative[first_bucket..].last_mut(), unsampled) {
             *last = finished;
         }
         let in_flight = if self.shape.tracks_in_flight {
@@ -224,11 +356,11 @@ impl Series {
         } else {
             0
         };
-        SeriesValues {
+        Reading {
             outcomes,
             in_flight,
-            cumulative_buckets,
-            sum_seconds: cells[SUM_NANOS] as f64 / 1e9,
+            count: cumulative[first_bucket..].last().copied().unwrap_or(0),
+            sum_nanos: cells[SUM_NANOS],
         }
     }
 
@@ -236,6 +368,7 @@ impl Series {
     pub(crate) fn allocated_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.counters.allocated_bytes()
+            + self.text.len()
             + self
                 .values
                 .iter()
@@ -250,6 +383,7 @@ mod tests {
 
     fn shape(measures_duration: bool) -> Arc<SeriesShape> {
         Arc::new(SeriesShape::new(
+            &["key"],
             vec![1_000, 1_000_000],
             measures_duration,
             true,
@@ -278,7 +412,7 @@ mod tests {
     /// showed `_total` and `_count` a call apart.
     #[test]
     fn the_histogram_count_is_the_sum_of_results_mid_record() {
-        let series = Series::new(LabelValues::All(&[]), &shape(true));
+        let series = Series::new(LabelValues::All(&["b"]), &shape(true));
         series.record_start();
         series.record_finish(Outcome::Ok, Some(10));
         // Half of a panic's record: its row, not yet its counter.
@@ -297,7 +431,7 @@ mod tests {
 
     #[test]
     fn in_flight_is_started_minus_finished() {
-        let series = Series::new(LabelValues::All(&[]), &shape(false));
+        let series = Series::new(LabelValues::All(&["c"]), &shape(false));
         series.record_start();
         series.record_start();
         series.record_finish(Outcome::Panic, None);

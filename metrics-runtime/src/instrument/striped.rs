@@ -81,14 +81,22 @@ impl Striped {
 
     /// Every counter summed over the stripes, read once each, from the
     /// last cell to the first.
+    #[cfg(test)]
     pub(crate) fn totals(&self) -> Vec<u64> {
-        let mut totals = vec![0u64; self.cells];
+        let mut totals = Vec::new();
+        self.totals_into(&mut totals);
+        totals
+    }
+
+    /// [`totals`](Striped::totals) into `totals`, reusing its allocation.
+    pub(crate) fn totals_into(&self, totals: &mut Vec<u64>) {
+        totals.clear();
+        totals.resize(self.cells, 0);
         for lines in self.stripes.iter().filter_map(OnceLock::get) {
             for (cell, total) in totals.iter_mut().enumerate().rev() {
                 *total = total.wrapping_add(Stripe(lines).get(cell));
             }
         }
-        totals
     }
 
     /// Bytes of counters allocated so far.

@@ -4,7 +4,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
 use super::series::Series;
 use super::striped::{local_stripe, stripe_count};
@@ -62,7 +62,10 @@ impl<'a> LabelValues<'a> {
 pub(crate) struct SeriesTable {
     seed: u64,
     replicas: Box<[Replica]>,
-    creation: Mutex<()>,
+    /// Held while a series is created; holds the last one created.
+    creation: Mutex<Option<&'static Series>>,
+    /// The first series created; each links to the next (`Series::next_born`).
+    first_born: OnceLock<&'static Series>,
     limit: usize,
     len: AtomicUsize,
     full: AtomicBool,
@@ -87,7 +90,8 @@ impl SeriesTable {
         SeriesTable {
             seed: RandomState::new().hash_one(0x006d_6574_7269_6373_u64),
             replicas: (0..stripe_count()).map(|_| Replica::default()).collect(),
-            creation: Mutex::new(()),
+            creation: Mutex::new(None),
+            first_born: OnceLock::new(),
             limit,
             len: AtomicUsize::new(0),
             full: AtomicBool::new(false),
@@ -120,7 +124,7 @@ impl SeriesTable {
         values: LabelValues<'_>,
         make: impl FnOnce() -> Series,
     ) -> Option<&'static Series> {
-        let _creating = self.creation.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut last_born = self.creation.lock().unwrap_or_else(PoisonError::into_inner);
         // Every replica is complete once a creation is over, so the first
         // one is as good as any.
         let first = self.replicas[0].first_with_hash(hash);
@@ -133,6 +137,12 @@ impl SeriesTable {
         }
         self.len.fetch_add(1, Ordering::Relaxed);
         let series: &'static Series = Box::leak(Box::new(make()));
+        let born = match *last_born {
+            Some(last) => last.next_born(),
+            None => &self.first_born,
+        };
+        let _ = born.set(series);
+        *last_born = Some(series);
         match first {
             Some(first) => {
                 let mut last = first;
@@ -151,23 +161,20 @@ impl SeriesTable {
         Some(series)
     }
 
-    /// Every series, in no particular order.
-    pub(crate) fn all(&self) -> Vec<&'static Series> {
-        let firsts: Vec<&'static Series> = {
-            let index = self.replicas[0]
-                .0
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            index.values().copied().collect()
-        };
-        let mut all = Vec::with_capacity(firsts.len());
-        for first in firsts {
-            let mut series = Some(first);
-            while let Some(current) = series {
-                all.push(current);
-                series = current.next_with_hash().get().copied();
-            }
+    /// Calls `each` with every series, oldest first, without locking or
+    /// allocating: a series created meanwhile may or may not be seen.
+    pub(crate) fn for_each(&self, mut each: impl FnMut(&'static Series)) {
+        let mut series = self.first_born.get().copied();
+        while let Some(current) = series {
+            each(current);
+            series = current.next_born().get().copied();
         }
+    }
+
+    /// Every series, oldest first.
+    pub(crate) fn all(&self) -> Vec<&'static Series> {
+        let mut all = Vec::new();
+        self.for_each(|series| all.push(series));
         all
     }
 }
@@ -251,6 +258,7 @@ mod tests {
         static SHAPE: std::sync::LazyLock<std::sync::Arc<SeriesShape>> =
             std::sync::LazyLock::new(|| {
                 std::sync::Arc::new(SeriesShape::new(
+                    &[],
                     Vec::new(),
                     false,
                     false,

@@ -1,0 +1,219 @@
+//! One exposition of a registry: the toolkit's own series written straight
+//! from their storage, everything else from `gather()`.
+//!
+//! A `prometheus::Registry` only hands out what its collectors return from
+//! `collect`, built as `proto` structs. While an encode runs on a thread,
+//! the toolkit's collectors on that thread return instead one small
+//! *marker* family per metric family, which stands for samples they will
+//! write later ([`defer`]). The registry still merges, sorts, prefixes and
+//! labels the markers like any family, so the exposition keeps its order,
+//! no family appears twice, and a registry's `new_custom` prefix and
+//! labels apply; the encoder then asks each marker's source for its
+//! samples, written with labels rendered when each series was created.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use prometheus::proto::{self, MetricFamily, MetricType};
+use prometheus::Registry;
+
+use super::direct::{render_pair, DirectFamily};
+use super::lines::LineWriter;
+use super::{foreign, openmetrics, text, Format};
+
+/// The label that marks a deferred family's stand-in metric.
+const MARKER: &str = "__metrics_runtime_deferred__";
+
+/// A source of samples written after the gather.
+#[derive(Clone)]
+pub(crate) enum Source {
+    Static(&'static dyn DirectFamily),
+    Shared(Arc<dyn DirectFamily>),
+}
+
+impl Source {
+    fn family(&self) -> &dyn DirectFamily {
+        match self {
+            Source::Static(family) => *family,
+            Source::Shared(family) => &**family,
+        }
+    }
+}
+
+/// A metric family a source announces: the number it knows it by, its
+/// name, help and type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Announced<'a> {
+    pub(crate) part: usize,
+    pub(crate) name: &'a str,
+    pub(crate) help: &'a str,
+    pub(crate) kind: MetricType,
+}
+
+/// A deferred metric family: its source, its part number, and the
+/// values the source read during the gather (a range of the arena).
+struct Job {
+    source: Source,
+    part: usize,
+    values: std::ops::Range<usize>,
+}
+
+/// What a gather collects into while an encode runs on this thread.
+#[derive(Default)]
+struct Deferred {
+    /// In the order the markers name them.
+    jobs: Vec<Job>,
+    /// Values read by every source, one after the other.
+    arena: Vec<u64>,
+}
+
+thread_local! {
+    /// Set while an encode gathers on this thread.
+    static DEFERRED: RefCell<Option<Deferred>> = const { RefCell::new(None) };
+    /// Buffers kept from one encode to the next on this thread.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+#[derive(Default)]
+struct Scratch {
+    deferred: Deferred,
+    labels: String,
+}
+
+/// Whether an encode is gathering on this thread, so that a collector
+/// should [`defer`] rather than build its families.
+pub(crate) fn deferring() -> bool {
+    DEFERRED.with(|deferred| deferred.borrow().is_some())
+}
+
+/// Inside an encode: marker families for `families`, whose samples
+/// `source` writes once the gather is over, from the values `read`
+/// appends now (one read for all its families, so that they agree);
+/// none when `read` says there are no samples, as a gather prunes empty
+/// families. Outside an encode: `None`.
+pub(crate) fn defer(
+    source: Source,
+    families: &[Announced<'_>],
+    read: impl FnOnce(&mut Vec<u64>) -> bool,
+) -> Option<Vec<MetricFamily>> {
+    DEFERRED.with(|deferred| {
+        let mut deferred = deferred.borrow_mut();
+        let Deferred { jobs, arena } = deferred.as_mut()?;
+        let start = arena.len();
+        if !read(arena) {
+            arena.truncate(start);
+            return Some(Vec::new());
+        }
+        let values = start..arena.len();
+        let markers = families
+            .iter()
+            .map(|announced| {
+                let index = jobs.len();
+                let source = source.clone();
+                let values = values.clone();
+                let part = announced.part;
+                jobs.push(Job { source, part, values });
+                marker(announced, index)
+            })
+            .collect();
+        Some(markers)
+    })
+}
+
+fn marker(announced: &Announced<'_>, index: usize) -> MetricFamily {
+    let mut pair = proto::LabelPair::default();
+    pair.set_name(MARKER.to_owned());
+    pair.set_value(index.to_string());
+    let mut metric = proto::Metric::default();
+    metric.set_label(vec![pair]);
+    let mut family = MetricFamily::default();
+    family.set_name(announced.name.to_owned());
+    family.set_help(announced.help.to_owned());
+    family.set_field_type(announced.kind);
+    family.set_metric(vec![metric]);
+    family
+}
+
+/// Ends the deferral when dropped, even if a collector panics.
+struct Deferral {
+    previous: Option<Deferred>,
+}
+
+impl Deferral {
+    fn begin(deferred: Deferred) -> Deferral {
+        let previous = DEFERRED.with(|current| current.borrow_mut().replace(deferred));
+        Deferral { previous }
+    }
+
+    fn end(mut self) -> Deferred {
+        let previous = self.previous.take();
+        DEFERRED
+            .with(|deferred| std::mem::replace(&mut *deferred.borrow_mut(), previous))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Deferral {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        DEFERRED.with(|deferred| *deferred.borrow_mut() = previous);
+    }
+}
+
+/// Appends `registry`'s exposition in `format` to `out`.
+pub(crate) fn encode_into(registry: &Registry, format: Format, out: &mut Vec<u8>) {
+    let mut scratch = SCRATCH.with(|scratch| std::mem::take(&mut *scratch.borrow_mut()));
+    let deferral = Deferral::begin(std::mem::take(&mut scratch.deferred));
+    let families = crate::registration::gather(registry);
+    scratch.deferred = deferral.end();
+    for family in &families {
+        write_family(out, format, family, &mut scratch);
+    }
+    if format == Format::OpenMetrics {
+        out.extend_from_slice(b"# EOF\n");
+    }
+    // Sources are released; the capacity stays for the next encode.
+    scratch.deferred.jobs.clear();
+    scratch.deferred.arena.clear();
+    SCRATCH.with(|kept| *kept.borrow_mut() = scratch);
+}
+
+fn write_family(out: &mut Vec<u8>, format: Format, family: &MetricFamily, scratch: &mut Scratch) {
+    let name = family.name();
+    let kind = family.get_field_type();
+    let counter_suffix = match format {
+        Format::Text => {
+            text::write_header(out, family);
+            ""
+        }
+        Format::OpenMetrics => {
+            openmetrics::write_header(out, family);
+            openmetrics::counter_suffix(name)
+        }
+    };
+    for metric in family.get_metric() {
+        let Some(job) = deferred_job(metric, &scratch.deferred.jobs) else {
+            foreign::write_metric(out, format, kind, name, metric, &mut scratch.labels);
+            continue;
+        };
+        let job = &scratch.deferred.jobs[job];
+        scratch.labels.clear();
+        for pair in metric.get_label().iter().filter(|p| p.name() != MARKER) {
+            render_pair(&mut scratch.labels, pair.name(), pair.value());
+        }
+        let mut lines = LineWriter {
+            out,
+            name,
+            counter_suffix,
+            common: &scratch.labels,
+        };
+        let values = &scratch.deferred.arena[job.values.clone()];
+        job.source.family().write_samples(job.part, values, &mut lines);
+    }
+}
+
+/// The job a marker metric stands for.
+fn deferred_job(metric: &proto::Metric, jobs: &[Job]) -> Option<usize> {
+    let pair = metric.get_label().iter().find(|pair| pair.name() == MARKER)?;
+    pair.value().parse().ok().filter(|&index| index < jobs.len())
+}

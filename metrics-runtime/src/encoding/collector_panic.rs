@@ -40,11 +40,22 @@ impl std::error::Error for CollectorPanic {}
 /// `prometheus::Registry::gather` runs every collector and lets a panic
 /// through. The exporters must outlive it, and must not send or write a
 /// partial exposition: they skip this one and try again later.
-pub(crate) fn try_encode(format: Format, registry: &Registry) -> Result<String, CollectorPanic> {
+pub(crate) fn try_encode(format: Format, registry: &Registry) -> Result<Vec<u8>, CollectorPanic> {
+    let mut out = Vec::new();
+    try_encode_into(format, registry, &mut out).map(|()| out)
+}
+
+/// [`try_encode`] into `out`, which is left empty on a panic.
+pub(crate) fn try_encode_into(
+    format: Format,
+    registry: &Registry,
+    out: &mut Vec<u8>,
+) -> Result<(), CollectorPanic> {
     // Unwind safe: a gather only reads the registry (its lock is taken for
     // reading, which a panic does not poison), and on a panic the text
     // being built is thrown away.
-    panic::catch_unwind(AssertUnwindSafe(|| format.encode(registry))).map_err(|payload| {
+    panic::catch_unwind(AssertUnwindSafe(|| format.encode_into(registry, out))).map_err(|payload| {
+        out.clear();
         CollectorPanic {
             message: panic_message(payload.as_ref()),
         }
@@ -90,6 +101,6 @@ mod tests {
             assert!(err.to_string().contains("collector on fire"), "{err}");
         }
         let empty = Registry::new();
-        assert_eq!(try_encode(Format::Text, &empty).unwrap(), "");
+        assert!(try_encode(Format::Text, &empty).unwrap().is_empty());
     }
 }

@@ -22,6 +22,18 @@ pub(crate) trait LabelPairs {
     fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str));
 }
 
+/// No label pairs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoLabels;
+
+impl LabelPairs for NoLabels {
+    fn text(&self) -> &str {
+        ""
+    }
+
+    fn for_each_pair(&self, _each: &mut dyn FnMut(&str, &str)) {}
+}
+
 /// One extra label of a sample (`result`, `kind`), rendered once.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pair<'a> {
@@ -44,7 +56,6 @@ pub(crate) struct Labels<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Number {
     Unsigned(u64),
-    Signed(i64),
     Float(f64),
 }
 
@@ -52,7 +63,6 @@ impl Number {
     pub(crate) fn as_f64(self) -> f64 {
         match self {
             Number::Unsigned(value) => value as f64,
-            Number::Signed(value) => value as f64,
             Number::Float(value) => value,
         }
     }

@@ -112,7 +112,11 @@ pub(crate) fn defer(
                 let source = source.clone();
                 let values = values.clone();
                 let part = announced.part;
-                jobs.push(Job { source, part, values });
+                jobs.push(Job {
+                    source,
+                    part,
+                    values,
+                });
                 marker(announced, index)
             })
             .collect();
@@ -208,12 +212,20 @@ fn write_family(out: &mut Vec<u8>, format: Format, family: &MetricFamily, scratc
             common: &scratch.labels,
         };
         let values = &scratch.deferred.arena[job.values.clone()];
-        job.source.family().write_samples(job.part, values, &mut lines);
+        job.source
+            .family()
+            .write_samples(job.part, values, &mut lines);
     }
 }
 
 /// The job a marker metric stands for.
 fn deferred_job(metric: &proto::Metric, jobs: &[Job]) -> Option<usize> {
-    let pair = metric.get_label().iter().find(|pair| pair.name() == MARKER)?;
-    pair.value().parse().ok().filter(|&index| index < jobs.len())
+    let pair = metric
+        .get_label()
+        .iter()
+        .find(|pair| pair.name() == MARKER)?;
+    pair.value()
+        .parse()
+        .ok()
+        .filter(|&index| index < jobs.len())
 }

@@ -3,10 +3,13 @@
 use prometheus::Registry;
 
 use super::accept::{elements, Element};
-use super::{encode_openmetrics, encode_text, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+#[cfg(doc)]
+use super::encode_text;
+use super::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Prometheus text format 0.0.4.
     Text,
@@ -76,11 +79,32 @@ impl Format {
     /// # Panics
     ///
     /// If a collector of `registry` panics, as [`encode_text`] does.
-    pub fn encode(self, registry: &Registry) -> String {
-        match self {
-            Format::Text => encode_text(registry),
-            Format::OpenMetrics => encode_openmetrics(registry),
-        }
+    pub fn encode(self, registry: &Registry) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(registry, &mut out);
+        out
+    }
+
+    /// Appends `registry`'s metrics in this format to `out`. Encoding
+    /// again into the same buffer, cleared, allocates nothing for the
+    /// toolkit's own series.
+    ///
+    /// ```
+    /// use metrics_runtime::encoding::Format;
+    ///
+    /// let registry = prometheus::Registry::new();
+    /// let jobs = prometheus::IntCounter::new("jobs_total", "Jobs run.").unwrap();
+    /// registry.register(Box::new(jobs.clone())).unwrap();
+    /// let mut body = Vec::new();
+    /// Format::OpenMetrics.encode_into(&registry, &mut body);
+    /// assert!(body.ends_with(b"jobs_total 0\n# EOF\n"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If a collector of `registry` panics, as [`encode_text`] does.
+    pub fn encode_into(self, registry: &Registry, out: &mut Vec<u8>) {
+        super::engine::encode_into(registry, self, out);
     }
 }
 

@@ -15,7 +15,7 @@ mod lines;
 mod openmetrics;
 mod text;
 
-pub(crate) use collector_panic::{try_encode, CollectorPanic};
+pub(crate) use collector_panic::{try_encode, try_encode_into, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
 

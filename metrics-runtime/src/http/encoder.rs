@@ -37,6 +37,9 @@ type Batch = watch::Sender<Option<Bytes>>;
 /// Encodes `registry` for the scrapes of one router.
 pub(super) struct Encoder {
     registry: Registry,
+    /// Buffers of earlier encodes, kept at their size: a scrape does not
+    /// grow a new one through every power of two up to the exposition's size.
+    buffers: Arc<Mutex<Vec<Vec<u8>>>>,
     permits: Arc<Semaphore>,
     /// Per variant, the encode still waiting for its turn: a scrape joining
     /// it gets a body gathered after it arrived, as fresh as its own.
@@ -48,6 +51,7 @@ impl Encoder {
     pub(super) fn new(registry: Registry) -> Encoder {
         Encoder {
             registry,
+            buffers: Arc::default(),
             permits: Arc::new(Semaphore::new(MAX_CONCURRENT_ENCODES)),
             queued: Mutex::new(Default::default()),
         }
@@ -81,9 +85,13 @@ impl Encoder {
             return;
         };
         let registry = self.registry.clone();
+        let buffers = self.buffers.clone();
         let job = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            if let Some(body) = produce(&registry, variant, &|| !batch.is_closed()) {
+            let mut buffer = take_buffer(&buffers);
+            let body = produce(&registry, variant, &mut buffer, &|| !batch.is_closed());
+            give_back(&buffers, buffer);
+            if let Some(body) = body {
                 // With nobody left to read it, the body is dropped right here.
                 let _ = batch.send(Some(body));
             }
@@ -134,25 +142,42 @@ fn detach(queued: &mut [Option<Arc<Batch>>; 4], variant: Variant, batch: &Arc<Ba
     }
 }
 
-/// The body for `variant`, or `None` when it is no longer `wanted` (checked
-/// between steps) or it could not be compressed.
-fn produce(registry: &Registry, variant: Variant, wanted: &dyn Fn() -> bool) -> Option<Bytes> {
+/// A kept buffer, empty, or a new one.
+fn take_buffer(buffers: &Mutex<Vec<Vec<u8>>>) -> Vec<u8> {
+    let mut buffers = buffers.lock().unwrap_or_else(PoisonError::into_inner);
+    buffers.pop().unwrap_or_default()
+}
+
+/// Keeps `buffer` for a later encode; at most one per concurrent encode.
+fn give_back(buffers: &Mutex<Vec<Vec<u8>>>, mut buffer: Vec<u8>) {
+    buffer.clear();
+    let mut buffers = buffers.lock().unwrap_or_else(PoisonError::into_inner);
+    if buffers.len() < MAX_CONCURRENT_ENCODES {
+        buffers.push(buffer);
+    }
+}
+
+/// The body for `variant`, encoded in `buffer`, or `None` when it is no
+/// longer `wanted` (checked between steps) or it could not be compressed.
+fn produce(
+    registry: &Registry,
+    variant: Variant,
+    buffer: &mut Vec<u8>,
+    wanted: &dyn Fn() -> bool,
+) -> Option<Bytes> {
     if !wanted() {
         return None;
     }
     // A 500 rather than a partial exposition: Prometheus marks the target
     // down, where a partial one would silently drop series.
-    let text = match crate::encoding::try_encode(variant.format, registry) {
-        Ok(text) => text,
-        Err(panic) => {
-            log::error!("metrics server: answering 500: {panic}");
-            return None;
-        }
-    };
-    if !variant.gzip {
-        return Some(Bytes::from(text));
+    if let Err(panic) = crate::encoding::try_encode_into(variant.format, registry, buffer) {
+        log::error!("metrics server: answering 500: {panic}");
+        return None;
     }
-    match compress(text.as_bytes(), wanted) {
+    if !variant.gzip {
+        return Some(Bytes::copy_from_slice(buffer));
+    }
+    match compress(buffer, wanted) {
         Ok(compressed) => compressed.map(Bytes::from),
         Err(err) => {
             log::error!("metrics server: cannot compress the exposition: {err}");

@@ -17,7 +17,7 @@ impl ErrorKinds {
     pub(crate) fn new(vec: IntCounterVec, name: String, limit: usize) -> Self {
         ErrorKinds {
             vec,
-            children: BoundedChildren::new(name, limit),
+            children: BoundedChildren::new(name, limit, None),
         }
     }
 

@@ -9,9 +9,9 @@ use prometheus::proto;
 
 use super::callsite::Descriptor;
 use super::direct::Part;
+use super::function_family::{FunctionFamily, Shape};
 use crate::encoding::direct::{DirectFamily, Samples};
 use crate::encoding::engine::{self, Source};
-use super::function_family::{FunctionFamily, Shape};
 use crate::gathered::counter_value;
 use crate::self_metrics::OVERFLOW_NAME;
 

@@ -16,7 +16,7 @@ const MAX_READ: usize = MAX_ERROR_BODY + 64;
 /// `registry` in the text format, encoded on tokio's blocking pool: a
 /// large registry takes milliseconds to encode, which would stall every
 /// other task of the runtime's thread.
-pub(super) async fn encode(registry: &Registry) -> Result<String, PushError> {
+pub(super) async fn encode(registry: &Registry) -> Result<Vec<u8>, PushError> {
     let registry = registry.clone();
     match tokio::task::spawn_blocking(move || try_encode(Format::Text, &registry)).await {
         Ok(Ok(text)) => Ok(text),

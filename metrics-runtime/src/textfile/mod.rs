@@ -54,7 +54,7 @@ mod replace;
 /// ```
 pub fn write(registry: &Registry, path: impl AsRef<Path>) -> io::Result<()> {
     let text = try_encode(Format::Text, registry).map_err(io::Error::other)?;
-    replace::replace(path.as_ref(), text.as_bytes())
+    replace::replace(path.as_ref(), &text)
 }
 
 /// Whether `err` is [`write()`]'s error for a panicking collector.

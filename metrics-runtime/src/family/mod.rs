@@ -7,9 +7,12 @@ use std::sync::{Arc, OnceLock};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 
-use crate::bounded::BoundedChildren;
+mod exposition;
+
+use crate::bounded::{BoundedChildren, Child, ChildLabels};
 use crate::metric_opts::MetricOpts;
 use crate::LabelSet;
+use exposition::DirectChildren;
 
 /// One metric per label set `L`, each a `prometheus` metric `M`.
 ///
@@ -49,11 +52,14 @@ use crate::LabelSet;
 /// ```
 pub struct Family<L, M: FamilyMetric> {
     vec: M::Vec,
-    by_index: Option<Arc<[OnceLock<M>]>>,
+    by_index: Option<Arc<[OnceLock<Child<M>>]>>,
     /// Set by the first `remove` or `clear`: index slots cannot be emptied,
     /// so from then on children are looked up in the vector itself.
     index_stale: Arc<AtomicBool>,
     hashed: Arc<BoundedChildren<M>>,
+    /// The children as the exposition writes them, for metric types whose
+    /// values can be read directly.
+    direct: Option<Arc<DirectChildren<M>>>,
     labels: PhantomData<fn(&L)>,
 }
 
@@ -67,7 +73,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         match &self.by_index {
             Some(_) if self.index_stale.load(Ordering::Relaxed) => self.child(labels),
             Some(children) => match children.get(labels.index()) {
-                Some(child) => child.get_or_init(|| self.child(labels)).clone(),
+                Some(slot) => slot
+                    .get_or_init(|| self.indexed_child(labels))
+                    .metric
+                    .clone(),
                 None => self.child(labels),
             },
             None => {
@@ -149,20 +158,34 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         labels.with_values(|values| M::child(&self.vec, values))
     }
 
+    #[cold]
+    fn indexed_child<K: LabelSet>(&self, labels: &K) -> Child<M> {
+        let rendering = self.hashed.labels();
+        labels.with_values(|values| Child::new(values, M::child(&self.vec, values), rendering))
+    }
+
     /// Creates the family; `opts` name it.
     pub(crate) fn new(opts: &MetricOpts) -> prometheus::Result<Self> {
         let vec = M::new_vec(opts, L::NAMES)?;
-        let by_index = L::CARDINALITY
-            .filter(|&n| n <= MAX_INDEXED)
-            .map(|n| (0..n).map(|i| zero_child::<L, M>(&vec, i)).collect());
+        let rendering = M::SAMPLE_TYPE.map(|_| ChildLabels::new(L::NAMES, &opts.const_labels));
+        let by_index: Option<Arc<[OnceLock<Child<M>>]>> =
+            L::CARDINALITY.filter(|&n| n <= MAX_INDEXED).map(|n| {
+                (0..n)
+                    .map(|i| zero_child::<L, M>(&vec, i, rendering.as_ref()))
+                    .collect()
+            });
         let limit = opts
             .max_series
             .unwrap_or_else(|| crate::config::config().max_series);
+        let index_stale = Arc::new(AtomicBool::new(false));
+        let hashed = Arc::new(BoundedChildren::new(opts.name.clone(), limit, rendering));
+        let direct = DirectChildren::new(opts, &by_index, &index_stale, &hashed);
         Ok(Family {
             vec,
             by_index,
-            index_stale: Arc::new(AtomicBool::new(false)),
-            hashed: Arc::new(BoundedChildren::new(opts.name.clone(), limit)),
+            index_stale,
+            hashed,
+            direct,
             labels: PhantomData,
         })
     }
@@ -171,9 +194,16 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 /// The slot of the label set at `index`, its child created at zero when
 /// the labels can name their values, so that the series is exported
 /// before its first use.
-fn zero_child<L: LabelSet, M: FamilyMetric>(vec: &M::Vec, index: usize) -> OnceLock<M> {
+fn zero_child<L: LabelSet, M: FamilyMetric>(
+    vec: &M::Vec,
+    index: usize,
+    rendering: Option<&ChildLabels>,
+) -> OnceLock<Child<M>> {
     let slot = OnceLock::new();
-    if let Some(child) = L::values_at(index, |values| M::child(vec, values)) {
+    let child = L::values_at(index, |values| {
+        Child::new(values, M::child(vec, values), rendering)
+    });
+    if let Some(child) = child {
         let _ = slot.set(child);
     }
     slot
@@ -189,6 +219,7 @@ impl<L, M: FamilyMetric> Clone for Family<L, M> {
             by_index: self.by_index.clone(),
             index_stale: Arc::clone(&self.index_stale),
             hashed: Arc::clone(&self.hashed),
+            direct: self.direct.clone(),
             labels: PhantomData,
         }
     }
@@ -208,7 +239,8 @@ impl<L: Send + Sync, M: FamilyMetric> Collector for Family<L, M> {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
-        let mut families = self.vec.collect();
+        let deferred = self.direct.as_ref().and_then(DirectChildren::defer);
+        let mut families = deferred.unwrap_or_else(|| self.vec.collect());
         families.extend(self.hashed.collect_overflows());
         families
     }
@@ -230,12 +262,30 @@ pub trait FamilyMetric: Clone + Send + Sync + 'static {
 
     #[doc(hidden)]
     fn clear(vec: &Self::Vec);
+
+    /// The type of its samples when the exposition can read its value
+    /// directly (`value`), rather than through `collect`.
+    #[doc(hidden)]
+    const SAMPLE_TYPE: Option<proto::MetricType> = None;
+
+    #[doc(hidden)]
+    fn value(&self) -> f64 {
+        f64::NAN
+    }
 }
 
 macro_rules! family_metric {
-    ($($metric:ty => $vec:ty, $opts:ident;)*) => {$(
+    ($($metric:ty => $vec:ty, $opts:ident $(, $kind:ident)?;)*) => {$(
         impl FamilyMetric for $metric {
             type Vec = $vec;
+
+            $(
+                const SAMPLE_TYPE: Option<proto::MetricType> = Some(proto::MetricType::$kind);
+
+                fn value(&self) -> f64 {
+                    self.get() as f64
+                }
+            )?
 
             fn new_vec(opts: &MetricOpts, label_names: &[&str]) -> prometheus::Result<Self::Vec> {
                 <$vec>::new(opts.$opts(), label_names)
@@ -259,9 +309,9 @@ macro_rules! family_metric {
 }
 
 family_metric! {
-    prometheus::Counter => prometheus::CounterVec, opts;
-    prometheus::IntCounter => prometheus::IntCounterVec, opts;
-    prometheus::Gauge => prometheus::GaugeVec, opts;
-    prometheus::IntGauge => prometheus::IntGaugeVec, opts;
+    prometheus::Counter => prometheus::CounterVec, opts, COUNTER;
+    prometheus::IntCounter => prometheus::IntCounterVec, opts, COUNTER;
+    prometheus::Gauge => prometheus::GaugeVec, opts, GAUGE;
+    prometheus::IntGauge => prometheus::IntGaugeVec, opts, GAUGE;
     prometheus::Histogram => prometheus::HistogramVec, histogram_opts;
 }

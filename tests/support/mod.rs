@@ -5,7 +5,10 @@
 
 use std::path::PathBuf;
 
+pub mod content;
+pub mod foreign;
 pub mod gateway;
+pub mod prometheus_client;
 pub mod scratch;
 
 /// One sample line of the text exposition format.

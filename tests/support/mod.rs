@@ -5,7 +5,10 @@
 
 use std::path::PathBuf;
 
+pub mod content;
+pub mod foreign;
 pub mod gateway;
+pub mod prometheus_client;
 pub mod scratch;
 
 /// One sample line of the text exposition format.
@@ -28,8 +31,11 @@ pub fn parse(text: &str) -> Vec<Sample> {
 fn parse_line(line: &str) -> Option<Sample> {
     let name_end = line.find(['{', ' '])?;
     let name = line[..name_end].to_owned();
+    if !is_name(&name, true) {
+        return None;
+    }
     let mut rest = &line[name_end..];
-    let mut labels = Vec::new();
+    let mut labels: Vec<(String, String)> = Vec::new();
     if let Some(after_brace) = rest.strip_prefix('{') {
         rest = after_brace;
         loop {
@@ -39,10 +45,21 @@ fn parse_line(line: &str) -> Option<Sample> {
             }
             let eq = rest.find('=')?;
             let label = rest[..eq].to_owned();
+            if !is_name(&label, false) || labels.iter().any(|(seen, _)| *seen == label) {
+                return None;
+            }
             let (value, after) = parse_quoted(rest[eq + 1..].strip_prefix('"')?)?;
             labels.push((label, value));
-            rest = after.strip_prefix(',').unwrap_or(after);
+            // A value ends the label set or is followed by the next label.
+            rest = match after.strip_prefix(',') {
+                Some(next) => next,
+                None if after.starts_with('}') => after,
+                None => return None,
+            };
         }
+    }
+    if !rest.starts_with(' ') {
+        return None;
     }
     let value = rest.trim().split(' ').next()?;
     let value = match value {
@@ -55,6 +72,13 @@ fn parse_line(line: &str) -> Option<Sample> {
         labels,
         value,
     })
+}
+
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*` for a metric name, without `:` for a label name.
+fn is_name(name: &str, colon: bool) -> bool {
+    let allowed = |c: char| c.is_ascii_alphabetic() || c == '_' || (colon && c == ':');
+    let mut chars = name.chars();
+    chars.next().is_some_and(allowed) && chars.all(|c| allowed(c) || c.is_ascii_digit())
 }
 
 /// The unescaped value of a quoted label value, and what follows it.
@@ -122,16 +146,20 @@ pub fn require_binary(program: &str, install: &str) -> Option<PathBuf> {
             .map(|dir| dir.join(program))
             .find(|candidate| candidate.is_file())
     });
-    match found {
-        Some(path) => Some(path),
-        None if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("`{program}` is not on PATH; install it with `{install}`")
-        }
-        None => {
-            eprintln!("skipped: `{program}` is not on PATH (install it with `{install}`)");
-            None
-        }
+    if found.is_none() {
+        skip_or_fail(&format!("`{program}` is not on PATH"), install);
     }
+    found
+}
+
+/// Something a test needs is missing, for reason `why`: under `CI=true`
+/// the test fails with the command that installs it; elsewhere this says
+/// the test is skipped, and the caller returns.
+pub fn skip_or_fail(why: &str, install: &str) {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{why}; install it with `{install}`")
+    }
+    eprintln!("skipped: {why} (install it with `{install}`)");
 }
 
 /// Fails the test if `promtool check metrics` rejects `text` (skipped, with

@@ -1,0 +1,395 @@
+//! Guards the exposition while the encoders change: one program using
+//! every kind of series passes `promtool` and the strict OpenMetrics parser
+//! of Python's `prometheus_client`, and `encode_text`, `encode_openmetrics`
+//! and the `prometheus` crate's own `TextEncoder` say the same thing, in
+//! whatever order (an order may change, a sample or a label value may not).
+
+mod support;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{LazyLock, OnceLock};
+use std::task::{Context, Poll, Waker};
+
+use metrics_runtime::{instrumented, Family, LabelSet, LabelValue, MetricsFamily};
+use prometheus::{Counter, Gauge, Histogram, IntCounter, IntCounterVec, IntGauge, Registry};
+
+use support::content::{self, Format};
+
+/// Label values that must survive escaping, including the separators of
+/// the label syntax itself.
+const ODD: [&str; 9] = [
+    "plain",
+    "say \"hi\"",
+    "back\\slash",
+    "two\nlines",
+    "ünïcødé ✓",
+    "",
+    "trailing\\",
+    "\\n is not a newline",
+    "a=\"b\",c=\"d\"} 1",
+];
+
+/// Toolkit series next to foreign collectors.
+static MAIN: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+/// A registry that prefixes every name and adds a label to every series.
+static PREFIXED: LazyLock<Registry> = LazyLock::new(|| {
+    let labels = HashMap::from([("zone".to_owned(), "eu \"1\" \\ ✓".to_owned())]);
+    Registry::new_custom(Some("prefix".to_owned()), Some(labels)).unwrap()
+});
+
+#[derive(LabelValue, Debug, Clone, Copy)]
+enum Fault {
+    Timeout,
+    NotFound,
+}
+
+#[instrumented(name = "lookup", namespace = "parsers", labels(key, store = "kv"),
+    buckets = [0.001, 0.1, 1], error_kind, registry = &MAIN)]
+fn lookup(key: &str, fault: Option<Fault>) -> Result<(), Fault> {
+    fault.map_or(Ok(()), Err)
+}
+
+#[instrumented(name = "fetch", labels(host), registry = &MAIN,
+    help = "Fetches \"quoted\", with a \\ backslash")]
+async fn fetch(host: &str) -> usize {
+    host.len()
+}
+
+#[instrumented(name = "stuck", registry = &MAIN)]
+async fn stuck() {
+    std::future::pending::<()>().await
+}
+
+#[instrumented(name = "hold", registry = &MAIN)]
+fn hold(entered: SyncSender<()>, release: Receiver<()>) {
+    entered.send(()).unwrap();
+    let _ = release.recv();
+}
+
+#[instrumented(name = "crash", in_flight = false, registry = &MAIN)]
+fn crash() {
+    panic!("measured as result=\"panic\"");
+}
+
+#[instrumented(name = "tenant_calls", labels(tenant), max_series = 2, registry = &MAIN)]
+fn tenant_call(tenant: &str) {}
+
+#[instrumented(registry = &MAIN)]
+fn plain() {}
+
+#[instrumented(name = "prefixed_call", labels(key), error_kind, registry = &PREFIXED)]
+fn prefixed_call(key: &str, fault: Option<Fault>) -> Result<(), Fault> {
+    fault.map_or(Ok(()), Err)
+}
+
+#[derive(LabelValue, Clone, Copy)]
+enum Method {
+    Get,
+    #[label = "POST \"form\""]
+    Post,
+}
+
+#[derive(LabelSet)]
+struct Route<'a> {
+    route: &'a str,
+    method: Method,
+}
+
+#[derive(LabelSet)]
+struct Peer<'a> {
+    peer: &'a str,
+}
+
+#[derive(LabelSet)]
+struct Verb {
+    method: Method,
+}
+
+#[derive(MetricsFamily)]
+#[metrics(namespace = "parsers", subsystem = "derived")]
+struct Derived {
+    /// Requests by route and method.
+    requests_total: Family<Route<'static>, IntCounter>,
+    /// Bytes sent "to" a peer, \ counted.
+    sent_bytes_total: Family<Peer<'static>, Counter>,
+    /// Open connections by method (created at zero).
+    connections: Family<Verb, IntGauge>,
+    /// Temperature by peer.
+    temperature_celsius: Family<Peer<'static>, Gauge>,
+    /// Latency by method.
+    #[metric(buckets = [0.01, 0.5])]
+    latency_seconds: Family<Verb, Histogram>,
+    /// Peers past the first two share one series.
+    #[metric(max_series = 2)]
+    peers_total: Family<Peer<'static>, IntCounter>,
+    /// Restarts.
+    restarts_total: IntCounter,
+    /// A ratio.
+    load_ratio: Gauge,
+    /// Batch sizes.
+    #[metric(buckets = [1.0, 2.5])]
+    batch_size: Histogram,
+    #[metric(labels(source), help = "Line one\nline two")]
+    events_total: IntCounterVec,
+}
+
+fn exercise(derived: &Derived) {
+    for (i, &value) in ODD.iter().enumerate() {
+        let method = [Method::Get, Method::Post][i % 2];
+        let (route, peer) = (
+            Route {
+                route: value,
+                method,
+            },
+            Peer { peer: value },
+        );
+        derived.requests_total.with(&route).inc_by(i as u64 + 1);
+        derived.sent_bytes_total.with(&peer).inc_by(0.5 + i as f64);
+        derived
+            .temperature_celsius
+            .with(&peer)
+            .set(-1.25 * i as f64);
+        derived.peers_total.with(&peer).inc();
+        derived.events_total.with_label_values(&[value]).inc();
+    }
+    let method = Method::Post;
+    derived.connections.with(&Verb { method }).set(3);
+    derived.latency_seconds.with(&Verb { method }).observe(0.2);
+    derived.restarts_total.inc();
+    derived.load_ratio.set(0.75);
+    derived.batch_size.observe(2.0);
+}
+
+/// Polls `future` once.
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// Both registries with everything recorded, once for every test; nothing
+/// changes afterwards, so two scrapes of one registry agree.
+fn program() -> [&'static Registry; 2] {
+    static DONE: OnceLock<Sender<()>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        for value in ODD {
+            lookup(value, None).unwrap();
+            prefixed_call(value, None).unwrap();
+            tenant_call(value);
+            assert_eq!(poll_once(pin!(fetch(value))), Poll::Ready(value.len()));
+        }
+        lookup("x", Some(Fault::Timeout)).unwrap_err();
+        lookup("x", Some(Fault::NotFound)).unwrap_err();
+        prefixed_call("", Some(Fault::NotFound)).unwrap_err();
+        plain();
+        std::panic::catch_unwind(crash).unwrap_err();
+        // One future cancelled, one kept pending for good: in flight.
+        assert!(poll_once(pin!(stuck())).is_pending());
+        let mut pending = Box::pin(stuck());
+        assert!(poll_once(pending.as_mut()).is_pending());
+        std::mem::forget(pending);
+        // A call that stays in flight until the test process ends.
+        let (entered, in_hold) = mpsc::sync_channel(0);
+        let (release, held) = mpsc::channel();
+        std::thread::spawn(move || hold(entered, held));
+        in_hold.recv().unwrap();
+
+        exercise(&Derived::register(&MAIN).unwrap());
+        exercise(&Derived::register(&PREFIXED).unwrap());
+        support::foreign::register(&MAIN, &ODD);
+        release
+    });
+    [&*MAIN, &*PREFIXED]
+}
+
+/// Samples the program must have, each given by its name, some of its
+/// labels and its value: proof that the expositions compared below hold
+/// every kind of series.
+const EXPECTED: [(usize, &str); 12] = [
+    (0, r#"parsers_lookup_errors_total{kind="not_found"} 1"#),
+    (
+        0,
+        r#"parsers_lookup_duration_seconds_bucket{key="x",le="1"} 2"#,
+    ),
+    (0, r#"stuck_in_flight 1"#),
+    (0, r#"stuck_total{result="cancelled"} 1"#),
+    (0, r#"hold_in_flight 1"#),
+    (0, r#"crash_total{result="panic"} 1"#),
+    (
+        0,
+        r#"tenant_calls_total{tenant="__overflow__",result="ok"} 7"#,
+    ),
+    (0, r#"function_calls_total{function="plain",result="ok"} 1"#),
+    (
+        0,
+        r#"foreign_rpc_seconds{method="say \"hi\"",quantile="0.99"} 0.125"#,
+    ),
+    (0, r#"parsers_derived_connections{method="get"} 0"#),
+    (
+        1,
+        r#"prefix_parsers_derived_peers_total{peer="__overflow__"} 7"#,
+    ),
+    (
+        1,
+        r#"prefix_metrics_runtime_series_overflow_total{zone="eu \"1\" \\ ✓"} 7"#,
+    ),
+];
+
+#[test]
+fn the_program_exposes_every_kind_of_series() {
+    let texts = program().map(metrics_runtime::encode_text);
+    for key in ODD {
+        let ok = [("key", key), ("store", "kv"), ("result", "ok")];
+        let value = support::value(&texts[0], "parsers_lookup_total", &ok);
+        assert_eq!(value, Some(1.0), "{key:?}");
+        let ok = [("key", key), ("zone", "eu \"1\" \\ ✓"), ("result", "ok")];
+        let value = support::value(&texts[1], "prefix_prefixed_call_total", &ok);
+        assert_eq!(value, Some(1.0), "{key:?}");
+    }
+    for (registry, line) in EXPECTED {
+        let [expected] = <[support::Sample; 1]>::try_from(support::parse(line)).unwrap();
+        let labels: Vec<(&str, &str)> = expected
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let value = support::value(&texts[registry], &expected.name, &labels);
+        assert_eq!(
+            value,
+            Some(expected.value),
+            "{line} in:\n{}",
+            texts[registry]
+        );
+    }
+}
+
+#[test]
+fn promtool_accepts_the_text_exposition() {
+    for registry in program() {
+        support::promtool_check(&metrics_runtime::encode_text(registry));
+    }
+}
+
+#[test]
+fn prometheus_client_reads_the_openmetrics_exposition_as_we_do() {
+    for registry in program() {
+        let text = metrics_runtime::encode_openmetrics(registry);
+        let Some((samples, families)) = support::prometheus_client::parse_openmetrics(&text) else {
+            return;
+        };
+        let (ours, our_families) = content::openmetrics(&text);
+        content::assert_same("prometheus_client's samples and ours", &samples, &ours);
+        content::assert_same(
+            "prometheus_client's families and ours",
+            &families,
+            &our_families,
+        );
+    }
+}
+
+#[test]
+fn encode_text_says_what_the_prometheus_text_encoder_says() {
+    for registry in program() {
+        let ours = metrics_runtime::encode_text(registry);
+        let theirs = prometheus::TextEncoder::new()
+            .encode_to_string(&registry.gather())
+            .unwrap();
+        let samples = (content::samples(&ours), content::samples(&theirs));
+        content::assert_same(
+            "samples of encode_text and TextEncoder",
+            &samples.0,
+            &samples.1,
+        );
+        let (ours, theirs) = (
+            content::families(&ours, Format::Text),
+            content::families(&theirs, Format::Text),
+        );
+        content::assert_same("families of encode_text and TextEncoder", &ours, &theirs);
+    }
+}
+
+#[test]
+fn encode_openmetrics_says_what_encode_text_says() {
+    for registry in program() {
+        let text = metrics_runtime::encode_text(registry);
+        let (text_samples, text_families) = content::text_as_openmetrics(&text);
+        let (samples, families) =
+            content::openmetrics(&metrics_runtime::encode_openmetrics(registry));
+        content::assert_same(
+            "samples of encode_text and encode_openmetrics",
+            &text_samples,
+            &samples,
+        );
+        content::assert_same(
+            "families of encode_text and encode_openmetrics",
+            &text_families,
+            &families,
+        );
+    }
+}
+
+#[test]
+fn the_comparison_sees_a_changed_label_value_but_not_a_changed_order() {
+    let text = "# TYPE a counter\na{x=\"1\",y=\"a\\\\nb\"} 1\na{x=\"2\",y=\"\"} 2\n";
+    let reordered = "# TYPE a counter\na{x=\"2\",y=\"\"} 2.0\na{y=\"a\\\\nb\",x=\"1\"} 1\n";
+    let unescaped = "# TYPE a counter\na{x=\"1\",y=\"a\\nb\"} 1\na{x=\"2\",y=\"\"} 2\n";
+    assert_eq!(content::samples(text), content::samples(reordered));
+    assert_ne!(content::samples(text), content::samples(unescaped));
+    let openmetrics =
+        "# TYPE a counter\na_total{x=\"1\",y=\"a\\\\nb\"} 1\na_total{x=\"2\",y=\"\"} 2\n# EOF\n";
+    assert_eq!(
+        content::text_as_openmetrics(text).0,
+        content::openmetrics(openmetrics).0
+    );
+}
+
+/// Bug, left out of the program above: `encode_text` panics on an untyped
+/// family (`not implemented`, from the `prometheus` crate's `TextEncoder`),
+/// where its doc says a family it cannot encode is left out and logged;
+/// `encode_openmetrics` writes the family as `unknown`.
+#[test]
+#[ignore = "bug: encode_text panics on an untyped family"]
+fn an_untyped_family_is_in_both_expositions() {
+    let registry = Registry::new();
+    support::foreign::register_untyped(&registry, &ODD);
+    let text = metrics_runtime::encode_text(&registry);
+    support::promtool_check(&text);
+    let (samples, families) = content::text_as_openmetrics(&text);
+    let openmetrics = content::openmetrics(&metrics_runtime::encode_openmetrics(&registry));
+    content::assert_same("untyped samples", &samples, &openmetrics.0);
+    content::assert_same("untyped families", &families, &openmetrics.1);
+}
+
+#[derive(MetricsFamily)]
+struct Drift {
+    /// Clock drift, either way.
+    #[metric(buckets = [-0.1, 0.0, 0.1])]
+    clock_drift_seconds: Histogram,
+}
+
+/// Bug, left out of the program above: OpenMetrics 1.0 says a histogram
+/// with a negative bucket bound "MUST NOT contain a sum value", and
+/// `prometheus_client` rejects `encode_openmetrics`'s output: "Counter-like
+/// samples cannot be negative: clock_drift_seconds_sum -0.05" here, "Cannot
+/// have _sum with negative buckets" where the sum is positive.
+#[test]
+#[ignore = "bug: encode_openmetrics writes _sum for a histogram with negative bounds"]
+fn a_histogram_with_negative_bounds_is_valid_openmetrics() {
+    let registry = Registry::new();
+    Drift::register(&registry)
+        .unwrap()
+        .clock_drift_seconds
+        .observe(-0.05);
+    let text = metrics_runtime::encode_openmetrics(&registry);
+    let Some((samples, _)) = support::prometheus_client::parse_openmetrics(&text) else {
+        return;
+    };
+    assert!(
+        samples
+            .iter()
+            .any(|(name, ..)| name == "clock_drift_seconds_count"),
+        "{text}"
+    );
+}

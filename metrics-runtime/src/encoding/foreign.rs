@@ -27,6 +27,7 @@ pub(crate) fn write_metric(
         out,
         name,
         labels,
+        format,
         timestamp: Timestamp::of(format, metric.timestamp_ms()),
     };
     match kind {
@@ -49,6 +50,7 @@ struct Sample<'a> {
     out: &'a mut Vec<u8>,
     name: &'a str,
     labels: &'a str,
+    format: Format,
     timestamp: Timestamp,
 }
 
@@ -99,9 +101,11 @@ impl Timestamp {
 fn write_histogram(sample: &mut Sample<'_>, metric: &Metric) {
     let histogram = metric.get_histogram();
     let mut saw_infinity = false;
+    let mut negative = false;
     let mut le = String::new();
     for bucket in histogram.get_bucket() {
         saw_infinity |= bucket.upper_bound() == f64::INFINITY;
+        negative |= bucket.upper_bound() < 0.0;
         le.clear();
         render_pair(&mut le, "le", &float_text(bucket.upper_bound()));
         sample.write("_bucket", &le, bucket.cumulative_count() as f64);
@@ -109,6 +113,11 @@ fn write_histogram(sample: &mut Sample<'_>, metric: &Metric) {
     let count = histogram.get_sample_count() as f64;
     if !saw_infinity {
         sample.write("_bucket", "le=\"+Inf\"", count);
+    }
+    // OpenMetrics: a histogram with negative buckets has no sum, and a
+    // count only with a sum; its `+Inf` bucket still holds the count.
+    if negative && sample.format == Format::OpenMetrics {
+        return;
     }
     sample.write("_sum", "", histogram.get_sample_sum());
     sample.write("_count", "", count);

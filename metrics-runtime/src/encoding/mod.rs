@@ -5,6 +5,8 @@ pub(crate) mod accept;
 mod collector_panic;
 mod format;
 mod openmetrics;
+#[cfg(feature = "protobuf")]
+pub(crate) mod protobuf;
 mod text;
 
 pub(crate) use collector_panic::{try_encode, CollectorPanic};

@@ -7,9 +7,15 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 pub(crate) mod model;
+mod writer;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use writer::{
+    DelimitedFamily, ExemplarSample, HistogramSample, NativeBuckets, Sample, Series, SummarySample,
+};
 
 /// `Content-Type` of the protobuf exposition, as Prometheus asks for it in `Accept`.
 pub const PROTOBUF_CONTENT_TYPE: &str =

@@ -13,6 +13,8 @@ mod foreign;
 mod format;
 mod lines;
 mod openmetrics;
+#[cfg(feature = "protobuf")]
+pub(crate) mod protobuf;
 mod text;
 
 pub(crate) use collector_panic::{try_encode, try_encode_into, CollectorPanic};

@@ -113,7 +113,7 @@ impl LabelPairs for ChildPairs<'_> {
         self.text
     }
 
-    fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str)) {
+    fn for_each_pair<'p>(&'p self, each: &mut dyn FnMut(&'p str, &'p str)) {
         for (name, value) in self.labels.names.iter().zip(self.values) {
             each(name, value);
         }

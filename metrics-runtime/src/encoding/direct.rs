@@ -19,7 +19,7 @@ pub(crate) trait LabelPairs {
     /// `name="value",…`, escaped; empty when there are no pairs.
     fn text(&self) -> &str;
     /// Each pair, unescaped, in order.
-    fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str));
+    fn for_each_pair<'a>(&'a self, each: &mut dyn FnMut(&'a str, &'a str));
 }
 
 /// No label pairs.
@@ -31,7 +31,7 @@ impl LabelPairs for NoLabels {
         ""
     }
 
-    fn for_each_pair(&self, _each: &mut dyn FnMut(&str, &str)) {}
+    fn for_each_pair<'a>(&'a self, _each: &mut dyn FnMut(&'a str, &'a str)) {}
 }
 
 /// One extra label of a sample (`result`, `kind`), rendered once.
@@ -147,18 +147,6 @@ impl RenderedLabels {
             text: text.into(),
         }
     }
-
-    /// Bytes it holds.
-    pub(crate) fn allocated_bytes(&self) -> usize {
-        let boxed = std::mem::size_of::<Box<str>>();
-        self.text.len()
-            + self
-                .names
-                .iter()
-                .chain(self.values.iter())
-                .map(|part| part.len() + boxed)
-                .sum::<usize>()
-    }
 }
 
 impl LabelPairs for RenderedLabels {
@@ -166,7 +154,7 @@ impl LabelPairs for RenderedLabels {
         &self.text
     }
 
-    fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str)) {
+    fn for_each_pair<'a>(&'a self, each: &mut dyn FnMut(&'a str, &'a str)) {
         for (name, value) in self.names.iter().zip(self.values.iter()) {
             each(name, value);
         }

@@ -78,6 +78,9 @@ thread_local! {
 struct Scratch {
     deferred: Deferred,
     labels: String,
+    /// One protobuf metric's label pairs.
+    #[cfg(feature = "protobuf")]
+    pairs: Vec<(&'static str, &'static str)>,
 }
 
 /// Whether an encode is gathering on this thread, so that a collector
@@ -183,18 +186,30 @@ pub(crate) fn encode_into(registry: &Registry, format: Format, out: &mut Vec<u8>
 }
 
 fn write_family(out: &mut Vec<u8>, format: Format, family: &MetricFamily, scratch: &mut Scratch) {
-    let name = family.name();
-    let kind = family.get_field_type();
-    let counter_suffix = match format {
+    match format {
         Format::Text => {
             text::write_header(out, family);
-            ""
+            write_lines(out, format, family, "", scratch);
         }
         Format::OpenMetrics => {
             openmetrics::write_header(out, family);
-            openmetrics::counter_suffix(name)
+            let counter_suffix = openmetrics::counter_suffix(family.name());
+            write_lines(out, format, family, counter_suffix, scratch);
         }
-    };
+        #[cfg(feature = "protobuf")]
+        Format::Protobuf => write_protobuf(out, family, scratch),
+    }
+}
+
+/// The sample lines of `family`, in text or OpenMetrics.
+fn write_lines(
+    out: &mut Vec<u8>,
+    format: Format,
+    family: &MetricFamily,
+    counter_suffix: &str,
+    scratch: &mut Scratch,
+) {
+    let (name, kind) = (family.name(), family.get_field_type());
     for metric in family.get_metric() {
         let Some(job) = deferred_job(metric, &scratch.deferred.jobs) else {
             foreign::write_metric(out, format, kind, name, metric, &mut scratch.labels);
@@ -202,8 +217,8 @@ fn write_family(out: &mut Vec<u8>, format: Format, family: &MetricFamily, scratc
         };
         let job = &scratch.deferred.jobs[job];
         scratch.labels.clear();
-        for pair in metric.get_label().iter().filter(|p| p.name() != MARKER) {
-            render_pair(&mut scratch.labels, pair.name(), pair.value());
+        for (name, value) in common_labels(metric) {
+            render_pair(&mut scratch.labels, name, value);
         }
         let mut lines = LineWriter {
             out,
@@ -216,6 +231,43 @@ fn write_family(out: &mut Vec<u8>, format: Format, family: &MetricFamily, scratc
             .family()
             .write_samples(job.part, values, &mut lines);
     }
+}
+
+/// `family` as one length-delimited protobuf `MetricFamily`.
+#[cfg(feature = "protobuf")]
+fn write_protobuf(out: &mut Vec<u8>, family: &MetricFamily, scratch: &mut Scratch) {
+    use super::protobuf::{self, DelimitedFamily, GatheredScratch, ProtobufSamples};
+    let kind = protobuf::model_type(family.get_field_type());
+    let mut delimited = DelimitedFamily::begin(out, family.name(), family.help(), kind, None);
+    let mut gathered = GatheredScratch::default();
+    for metric in family.get_metric() {
+        let Some(job) = deferred_job(metric, &scratch.deferred.jobs) else {
+            protobuf::write_gathered_metric(&mut delimited, kind, metric, &mut gathered);
+            continue;
+        };
+        let job = &scratch.deferred.jobs[job];
+        // Empty, and so not allocated, unless the registry adds labels.
+        let common: Vec<(&str, &str)> = common_labels(metric).collect();
+        let mut samples = ProtobufSamples {
+            family: &mut delimited,
+            common: &common,
+            spare: &mut scratch.pairs,
+        };
+        let values = &scratch.deferred.arena[job.values.clone()];
+        job.source
+            .family()
+            .write_samples(job.part, values, &mut samples);
+    }
+    delimited.finish();
+}
+
+/// The labels a registry added to a marker metric (`Registry::new_custom`).
+fn common_labels(metric: &proto::Metric) -> impl Iterator<Item = (&str, &str)> {
+    metric
+        .get_label()
+        .iter()
+        .filter(|pair| pair.name() != MARKER)
+        .map(|pair| (pair.name(), pair.value()))
 }
 
 /// The job a marker metric stands for.

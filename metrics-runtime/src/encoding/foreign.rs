@@ -32,9 +32,10 @@ pub(crate) fn write_metric(
     };
     match kind {
         MetricType::COUNTER => {
-            let suffix = match format {
-                Format::Text => "",
-                Format::OpenMetrics => openmetrics::counter_suffix(name),
+            let suffix = if format == Format::OpenMetrics {
+                openmetrics::counter_suffix(name)
+            } else {
+                ""
             };
             sample.write(suffix, "", crate::gathered::counter_value(metric));
         }
@@ -75,8 +76,8 @@ impl Timestamp {
     fn of(format: Format, millis: i64) -> Timestamp {
         match (millis, format) {
             (0, _) => Timestamp::None,
-            (millis, Format::Text) => Timestamp::Millis(millis),
             (millis, Format::OpenMetrics) => Timestamp::Seconds(millis as f64 / 1000.0),
+            (millis, _) => Timestamp::Millis(millis),
         }
     }
 

@@ -15,32 +15,66 @@ pub enum Format {
     Text,
     /// OpenMetrics 1.0 text.
     OpenMetrics,
+    /// Length-delimited protobuf `io.prometheus.client.MetricFamily`
+    /// messages, as Prometheus asks for them to scrape native histograms.
+    #[cfg(feature = "protobuf")]
+    Protobuf,
 }
 
 /// A media type the server offers, as `Accept` ranges are matched against it.
 struct Offer {
+    format: Format,
     kind: &'static str,
     subtype: &'static str,
-    /// `version` parameters it satisfies. OpenMetrics 0.0.1 is accepted as
-    /// 1.0.0 as the Go client does: the texts differ in nothing we write.
-    versions: &'static [&'static str],
+    /// Parameters a range may name, with the values this offer satisfies;
+    /// a range naming another value does not match. Other parameters
+    /// (`escaping=…`) are satisfied by any value: see [`ESCAPING_SCHEMES`].
+    params: &'static [(&'static str, &'static [&'static str])],
+    /// Chosen only by a range naming its type, not by `*/*` or `type/*`
+    /// (a binary format, as Go's client decides).
+    named_only: bool,
 }
 
-const TEXT_OFFER: Offer = Offer {
-    kind: "text",
-    subtype: "plain",
-    versions: &["0.0.4"],
-};
+/// Offers in the server's order of preference, for ties.
+const OFFERS: &[Offer] = &[
+    Offer {
+        format: Format::Text,
+        kind: "text",
+        subtype: "plain",
+        params: &[("version", &["0.0.4"]), ("charset", &["utf-8"])],
+        named_only: false,
+    },
+    Offer {
+        format: Format::OpenMetrics,
+        kind: "application",
+        subtype: "openmetrics-text",
+        // OpenMetrics 0.0.1 is accepted as 1.0.0 as the Go client does: the
+        // texts differ in nothing we write.
+        params: &[("version", &["1.0.0", "0.0.1"]), ("charset", &["utf-8"])],
+        named_only: false,
+    },
+    #[cfg(feature = "protobuf")]
+    Offer {
+        format: Format::Protobuf,
+        kind: "application",
+        subtype: "vnd.google.protobuf",
+        params: &[
+            ("proto", &["io.prometheus.client.MetricFamily"]),
+            ("encoding", &["delimited"]),
+        ],
+        named_only: true,
+    },
+];
 
-const OPENMETRICS_OFFER: Offer = Offer {
-    kind: "application",
-    subtype: "openmetrics-text",
-    versions: &["1.0.0", "0.0.1"],
-};
+/// The name-escaping schemes of Prometheus 3's `escaping` parameter. The
+/// toolkit only writes names valid without escaping, so its output is the
+/// same under each, and the `Content-Type` names the one asked for.
+const ESCAPING_SCHEMES: &[&str] = &["allow-utf-8", "underscores", "dots", "values"];
 
 impl Format {
-    /// The format a scraper asks for in its `Accept` header: OpenMetrics
-    /// when it weighs it above text 0.0.4, text when in doubt.
+    /// The format a scraper asks for in its `Accept` header: the one it
+    /// weighs highest, text 0.0.4 when in doubt, then OpenMetrics, then
+    /// protobuf (with the `protobuf` feature).
     ///
     /// As RFC 9110 says, the most specific range that matches a type gives
     /// its weight (`text/plain;q=0, */*` refuses text), `q=0` refuses, and
@@ -58,12 +92,14 @@ impl Format {
     /// ```
     pub fn from_accept(accept: &str) -> Format {
         let ranges: Vec<Element<'_>> = elements(accept).collect();
-        // Ties, and a header refusing both, go to the server's preference.
-        if weight(&ranges, &OPENMETRICS_OFFER) > weight(&ranges, &TEXT_OFFER) {
-            Format::OpenMetrics
-        } else {
-            Format::Text
+        let mut best = (Format::Text, 0.0);
+        for offer in OFFERS {
+            let weight = weight(&ranges, offer).map_or(0.0, |range| range.q);
+            if weight > best.1 {
+                best = (offer.format, weight);
+            }
         }
+        best.0
     }
 
     /// The `Content-Type` of this format.
@@ -71,6 +107,43 @@ impl Format {
         match self {
             Format::Text => TEXT_CONTENT_TYPE,
             Format::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+            #[cfg(feature = "protobuf")]
+            Format::Protobuf => super::protobuf::PROTOBUF_CONTENT_TYPE,
+        }
+    }
+
+    /// The `Content-Type` of this format in answer to `accept`: with the
+    /// `escaping` scheme the range that chose this format asked for
+    /// (Prometheus 3), which the output satisfies whatever it is.
+    ///
+    /// ```
+    /// use metrics_runtime::encoding::Format;
+    ///
+    /// let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,text/plain;version=0.0.4;q=0.3";
+    /// let format = Format::from_accept(accept);
+    /// assert_eq!(
+    ///     format.content_type_for(accept),
+    ///     "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8",
+    /// );
+    /// assert_eq!(Format::Text.content_type_for("text/plain"), Format::Text.content_type());
+    /// ```
+    pub fn content_type_for(self, accept: &str) -> String {
+        let ranges: Vec<Element<'_>> = elements(accept).collect();
+        let offer = OFFERS.iter().find(|offer| offer.format == self);
+        let escaping = offer
+            .and_then(|offer| weight(&ranges, offer))
+            .and_then(|range| {
+                let (_, scheme) = range
+                    .params
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("escaping"))?;
+                ESCAPING_SCHEMES
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(scheme))
+            });
+        match escaping {
+            Some(scheme) => format!("{}; escaping={scheme}", self.content_type()),
+            None => self.content_type().to_owned(),
         }
     }
 
@@ -108,22 +181,24 @@ impl Format {
     }
 }
 
-/// The weight `ranges` give `offer`: that of the most specific range that
-/// matches it (the highest of equally specific ones), 0 when none does.
-fn weight(ranges: &[Element<'_>], offer: &Offer) -> f32 {
-    let mut best: Option<(usize, f32)> = None;
+/// The most specific range that matches `offer` (the highest weighted of
+/// equally specific ones), if any does.
+fn weight<'r, 'a>(ranges: &'r [Element<'a>], offer: &Offer) -> Option<&'r Element<'a>> {
+    let mut best: Option<(usize, &Element<'_>)> = None;
     for range in ranges {
         let Some(specificity) = specificity(range, offer) else {
             continue;
         };
         best = match best {
-            Some((known, q)) if known > specificity || (known == specificity && q >= range.q) => {
-                Some((known, q))
+            Some((known, kept))
+                if known > specificity || (known == specificity && kept.q >= range.q) =>
+            {
+                Some((known, kept))
             }
-            _ => Some((specificity, range.q)),
+            _ => Some((specificity, range)),
         };
     }
-    best.map_or(0.0, |(_, q)| q)
+    best.map(|(_, range)| range)
 }
 
 /// How specifically `range` names `offer` (`*/*` 0, `type/*` 1,
@@ -133,28 +208,28 @@ fn specificity(range: &Element<'_>, offer: &Offer) -> Option<usize> {
     let (kind, subtype) = range.value.split_once('/')?;
     let (kind, subtype) = (kind.trim(), subtype.trim());
     if kind == "*" && subtype == "*" {
-        return Some(0);
+        return (!offer.named_only).then_some(0);
     }
     if !kind.eq_ignore_ascii_case(offer.kind) {
         return None;
     }
     if subtype == "*" {
-        return Some(1);
+        return (!offer.named_only).then_some(1);
     }
     if !subtype.eq_ignore_ascii_case(offer.subtype) {
         return None;
     }
     let mut specificity = 2;
     for &(name, value) in &range.params {
-        let satisfied = if name.eq_ignore_ascii_case("version") {
-            offer.versions.contains(&value)
-        } else if name.eq_ignore_ascii_case("charset") {
-            value.eq_ignore_ascii_case("utf-8")
-        } else {
+        let Some((_, satisfying)) = offer
+            .params
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        else {
             // `escaping=…` and the like: our names are valid under any of them.
             continue;
         };
-        if !satisfied {
+        if !satisfying.iter().any(|v| v.eq_ignore_ascii_case(value)) {
             return None;
         }
         specificity += 1;
@@ -232,6 +307,47 @@ mod tests {
         assert_eq!(
             Format::from_accept("text/plain;q=0, application/openmetrics-text;q=0"),
             Format::Text
+        );
+    }
+
+    #[cfg(feature = "protobuf")]
+    #[test]
+    fn protobuf_when_named_as_prometheus_asks_for_native_histograms() {
+        let native = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(Format::from_accept(native), Format::Protobuf);
+        assert_eq!(
+            Format::from_accept("application/*, */*"),
+            Format::Text,
+            "wildcards never choose the binary format"
+        );
+        assert_eq!(
+            Format::from_accept(
+                "application/vnd.google.protobuf;proto=other.Message, text/plain;q=0.1"
+            ),
+            Format::Text
+        );
+        assert_eq!(
+            Format::from_accept("application/vnd.google.protobuf;encoding=text, text/plain;q=0.1"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::Protobuf.content_type_for(native),
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+        );
+    }
+
+    #[test]
+    fn escaping_is_named_back_when_asked_for() {
+        let accept = "text/plain;version=0.0.4;escaping=underscores;q=0.9, application/openmetrics-text;q=0.1";
+        assert_eq!(Format::from_accept(accept), Format::Text);
+        assert_eq!(
+            Format::Text.content_type_for(accept),
+            "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
+        );
+        assert_eq!(
+            Format::Text.content_type_for("text/plain;escaping=rot13"),
+            Format::Text.content_type(),
+            "an unknown scheme is not claimed"
         );
     }
 

@@ -20,6 +20,8 @@ mod text;
 pub(crate) use collector_panic::{try_encode, try_encode_into, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
+#[cfg(feature = "protobuf")]
+pub use protobuf::PROTOBUF_CONTENT_TYPE;
 
 /// A label value escaped for the exposition formats and PromQL: `\\`, `\"` and `\n`.
 pub(crate) fn escape_label_value(value: &str) -> std::borrow::Cow<'_, str> {

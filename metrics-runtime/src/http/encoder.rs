@@ -15,7 +15,7 @@ const MAX_CONCURRENT_ENCODES: usize = 2;
 /// Bytes compressed between two checks that a scraper still waits.
 const GZIP_CHUNK: usize = 256 * 1024;
 
-/// What a scrape asks for: one of four bodies.
+/// What a scrape asks for: one of [`VARIANTS`] bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Variant {
     /// The exposition format.
@@ -24,9 +24,18 @@ pub(super) struct Variant {
     pub(super) gzip: bool,
 }
 
+/// Formats times codings.
+const VARIANTS: usize = 6;
+
 impl Variant {
     fn index(self) -> usize {
-        usize::from(self.format == Format::OpenMetrics) * 2 + usize::from(self.gzip)
+        let format = match self.format {
+            Format::OpenMetrics => 1,
+            #[cfg(feature = "protobuf")]
+            Format::Protobuf => 2,
+            _ => 0,
+        };
+        format * 2 + usize::from(self.gzip)
     }
 }
 
@@ -43,7 +52,7 @@ pub(super) struct Encoder {
     permits: Arc<Semaphore>,
     /// Per variant, the encode still waiting for its turn: a scrape joining
     /// it gets a body gathered after it arrived, as fresh as its own.
-    queued: Mutex<[Option<Arc<Batch>>; 4]>,
+    queued: Mutex<[Option<Arc<Batch>>; VARIANTS]>,
 }
 
 impl Encoder {
@@ -125,14 +134,14 @@ impl Encoder {
         }
     }
 
-    fn queued(&self) -> MutexGuard<'_, [Option<Arc<Batch>>; 4]> {
+    fn queued(&self) -> MutexGuard<'_, [Option<Arc<Batch>>; VARIANTS]> {
         // The slots stay consistent whatever panicked while holding them.
         self.queued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 /// Takes `batch` out of the queue if it is still there.
-fn detach(queued: &mut [Option<Arc<Batch>>; 4], variant: Variant, batch: &Arc<Batch>) {
+fn detach(queued: &mut [Option<Arc<Batch>>; VARIANTS], variant: Variant, batch: &Arc<Batch>) {
     let slot = &mut queued[variant.index()];
     if slot
         .as_ref()

@@ -14,7 +14,8 @@ use crate::encoding::Format;
 
 /// Answers a scrape of the encoder's registry.
 pub(super) async fn metrics(State(encoder): State<Arc<Encoder>>, headers: HeaderMap) -> Response {
-    let format = Format::from_accept(&joined(&headers, header::ACCEPT));
+    let accept = joined(&headers, header::ACCEPT);
+    let format = Format::from_accept(&accept);
     let gzip = accepts_gzip(&joined(&headers, header::ACCEPT_ENCODING));
     let Some(body) = encoder.encode(Variant { format, gzip }).await else {
         return (
@@ -27,7 +28,8 @@ pub(super) async fn metrics(State(encoder): State<Arc<Encoder>>, headers: Header
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
+                HeaderValue::from_str(&format.content_type_for(&accept))
+                    .unwrap_or_else(|_| HeaderValue::from_static(format.content_type())),
             ),
             (
                 header::VARY,

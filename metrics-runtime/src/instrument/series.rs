@@ -124,7 +124,7 @@ impl LabelPairs for SeriesLabels<'_> {
         self.text
     }
 
-    fn for_each_pair(&self, each: &mut dyn FnMut(&str, &str)) {
+    fn for_each_pair<'p>(&'p self, each: &mut dyn FnMut(&'p str, &'p str)) {
         for (name, value) in self.names.iter().zip(self.values) {
             each(name, value);
         }

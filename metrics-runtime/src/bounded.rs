@@ -102,6 +102,7 @@ impl ChildLabels {
 }
 
 /// The labels of one child, as [`LabelPairs`].
+#[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
 pub(crate) struct ChildPairs<'a> {
     values: &'a [Box<str>],
     text: &'a str,

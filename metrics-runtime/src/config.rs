@@ -19,6 +19,8 @@ pub(crate) struct Config {
     pub(crate) default_buckets: Option<Vec<f64>>,
     /// Sampled share of durations by base name of an instrumented function.
     pub(crate) samples: Vec<(String, f64)>,
+    /// Whether every instrumented function's histogram has native buckets.
+    pub(crate) native_histograms: bool,
 }
 
 impl Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             namespace: None,
             const_labels: Vec::new(),
             max_series: DEFAULT_MAX_SERIES,
+            native_histograms: false,
             buckets: Vec::new(),
             default_buckets: None,
             samples: Vec::new(),
@@ -152,6 +155,20 @@ impl Builder {
     /// Calls are still all counted in `N_total`; unsampled ones read no clock.
     pub fn sample(mut self, name: impl Into<String>, share: f64) -> Self {
         self.config.samples.push((name.into(), share));
+        self
+    }
+
+    /// Gives every instrumented function's duration histogram native
+    /// (exponential, schema 3) buckets beside its classic ones, as
+    /// `#[instrumented(native_histogram)]` does for one function. They are
+    /// exposed in the protobuf format, which Prometheus asks for when
+    /// started with `--enable-feature=native-histograms`.
+    ///
+    /// ```
+    /// metrics_runtime::builder().native_histograms(true).install().unwrap();
+    /// ```
+    pub fn native_histograms(mut self, native: bool) -> Self {
+        self.config.native_histograms = native;
         self
     }
 

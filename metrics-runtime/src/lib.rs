@@ -117,6 +117,8 @@ pub use self_metrics::OVERFLOW_VALUE;
 /// | `buckets = [0.01, 0.1, 1.0]` | histogram bounds in seconds |
 /// | `ok_if = path` / `error_if = path` | a `fn(&Ret) -> bool` decides the result |
 /// | `in_flight = false`, `duration = false` | leave that family out |
+/// | `sample = 0.01` | observe the duration of a random 1 % of calls only; every call is still counted |
+/// | `native_histogram` | native (exponential, schema 3) buckets beside the classic ones, in the protobuf format (see [`Builder::native_histograms`]) |
 /// | `error_kind` | also count `N_errors_total{…, kind}`, the kind being the `Err`'s [`LabelValue`] |
 /// | `max_series = 1000` | label sets kept (default 10,000); further ones share one `__overflow__` series |
 /// | `objective(success = 99.9, latency = 0.25)` | objectives for the alert rules of [`catalog()`] |

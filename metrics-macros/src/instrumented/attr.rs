@@ -28,6 +28,7 @@ pub struct Args {
     pub objective: Option<ObjectiveArgs>,
     pub registry: Option<Expr>,
     pub sample: Option<Expr>,
+    pub native_histogram: Option<Ident>,
 }
 
 /// `objective(success = 99.9, latency = 0.25, latency_percent = 99)`: each
@@ -70,7 +71,8 @@ pub struct Predicate {
 }
 
 const ARGUMENTS: &str = "`name`, `namespace`, `labels`, `buckets`, `ok_if`, `error_if`, \
-                         `in_flight`, `duration`, `error_kind`, `max_series`, `objective`, `registry`, `sample`, \
+                         `in_flight`, `duration`, `error_kind`, `max_series`, `native_histogram`, `objective`, \
+                         `registry`, `sample`, \
                          `help`, \
                          `crate`, `skip`";
 
@@ -128,6 +130,12 @@ impl Args {
             "max_series" => set(&mut self.max_series, &keyword, value(input)?, errors),
             "registry" => set(&mut self.registry, &keyword, value(input)?, errors),
             "sample" => set(&mut self.sample, &keyword, value(input)?, errors),
+            "native_histogram" => set(
+                &mut self.native_histogram,
+                &keyword,
+                keyword.clone(),
+                errors,
+            ),
             "objective" => {
                 let objective = parse_objective(&keyword, input)?;
                 set(&mut self.objective, &keyword, objective, errors)
@@ -168,6 +176,7 @@ impl Args {
             objective: pick(&overrides.objective, &self.objective),
             registry: pick(&overrides.registry, &self.registry),
             sample: pick(&overrides.sample, &self.sample),
+            native_histogram: pick(&overrides.native_histogram, &self.native_histogram),
         }
     }
 }

@@ -26,6 +26,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
         help,
         function,
         duration,
+        native_histogram,
         in_flight,
         ..
     } = plan;
@@ -116,6 +117,7 @@ pub(super) fn statics(plan: &Plan, sig: &Signature) -> TokenStream {
             labels: &[#(#label_names),*],
             buckets: #buckets,
             duration: #duration,
+            native_histogram: #native_histogram,
             in_flight: #in_flight,
             error_kind: #error_kind,
             max_series: #max_series,

@@ -22,6 +22,8 @@ pub struct Plan {
     /// `sample = p`: the share of calls whose duration is observed.
     pub sample: Option<f64>,
     pub duration: bool,
+    /// `native_histogram`: exponential buckets beside the classic ones.
+    pub native_histogram: bool,
     pub in_flight: bool,
     /// `error_kind`: the span of the error type `E` (or of the return type
     /// when `E` cannot be read from it), where an `E` that is no label
@@ -137,6 +139,7 @@ pub fn plan(
             .as_ref()
             .map(|buckets| checked_duration_buckets(buckets, errors)),
         duration: args.duration.as_ref().is_none_or(|flag| flag.value),
+        native_histogram: native_histogram(args, errors),
         in_flight: args.in_flight.as_ref().is_none_or(|flag| flag.value),
         error_kind: args
             .error_kind
@@ -478,6 +481,21 @@ pub fn checked_max_series(limit: &syn::LitInt, errors: &mut Errors) -> Option<us
 
 fn returns_never(sig: &Signature) -> bool {
     matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::Never(_)))
+}
+
+/// `native_histogram`, which needs the duration histogram.
+fn native_histogram(args: &Args, errors: &mut Errors) -> bool {
+    let Some(keyword) = &args.native_histogram else {
+        return false;
+    };
+    if args.duration.as_ref().is_some_and(|flag| !flag.value) {
+        errors.push(syn::Error::new(
+            keyword.span(),
+            "`native_histogram` needs the duration histogram, which `duration = false` turns off",
+        ));
+        return false;
+    }
+    true
 }
 
 /// Where `error_kind` reports an error type that is no label value; an

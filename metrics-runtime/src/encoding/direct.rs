@@ -7,6 +7,8 @@
 
 use std::fmt::Write;
 
+pub(crate) use crate::instrument::native::NativeReading;
+
 /// A family whose samples are written straight from storage.
 pub(crate) trait DirectFamily: Send + Sync {
     /// Writes the samples of its metric family `part` (as it announced
@@ -18,7 +20,8 @@ pub(crate) trait DirectFamily: Send + Sync {
 pub(crate) trait LabelPairs {
     /// `name="value",…`, escaped; empty when there are no pairs.
     fn text(&self) -> &str;
-    /// Each pair, unescaped, in order.
+    /// Each pair, unescaped, in order (for the protobuf format).
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     fn for_each_pair<'a>(&'a self, each: &mut dyn FnMut(&'a str, &'a str));
 }
 
@@ -36,6 +39,7 @@ impl LabelPairs for NoLabels {
 
 /// One extra label of a sample (`result`, `kind`), rendered once.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
 pub(crate) struct Pair<'a> {
     pub(crate) name: &'a str,
     pub(crate) value: &'a str,
@@ -60,6 +64,7 @@ pub(crate) enum Number {
 }
 
 impl Number {
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     pub(crate) fn as_f64(self) -> f64 {
         match self {
             Number::Unsigned(value) => value as f64,
@@ -95,6 +100,7 @@ impl Bounds {
     }
 
     /// The finite bounds.
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     pub(crate) fn values(&self) -> &[f64] {
         &self.values
     }
@@ -113,6 +119,9 @@ pub(crate) struct HistogramSample<'a> {
     pub(crate) cumulative: &'a [u64],
     pub(crate) count: u64,
     pub(crate) sum: f64,
+    /// Native buckets (schema 3), when the histogram has them.
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+    pub(crate) native: Option<NativeReading<'a>>,
 }
 
 /// Where a [`DirectFamily`] writes: one call per metric of the family.

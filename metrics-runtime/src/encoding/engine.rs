@@ -78,9 +78,8 @@ thread_local! {
 struct Scratch {
     deferred: Deferred,
     labels: String,
-    /// One protobuf metric's label pairs.
     #[cfg(feature = "protobuf")]
-    pairs: Vec<(&'static str, &'static str)>,
+    protobuf: super::protobuf::ProtobufScratch,
 }
 
 /// Whether an encode is gathering on this thread, so that a collector
@@ -251,7 +250,7 @@ fn write_protobuf(out: &mut Vec<u8>, family: &MetricFamily, scratch: &mut Scratc
         let mut samples = ProtobufSamples {
             family: &mut delimited,
             common: &common,
-            spare: &mut scratch.pairs,
+            scratch: &mut scratch.protobuf,
         };
         let values = &scratch.deferred.arena[job.values.clone()];
         job.source

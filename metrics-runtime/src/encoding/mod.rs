@@ -17,7 +17,9 @@ mod openmetrics;
 pub(crate) mod protobuf;
 mod text;
 
-pub(crate) use collector_panic::{try_encode, try_encode_into, CollectorPanic};
+#[cfg(feature = "http")]
+pub(crate) use collector_panic::try_encode_into;
+pub(crate) use collector_panic::{try_encode, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "protobuf")]

@@ -28,6 +28,8 @@ pub struct Descriptor {
     pub sample: Option<f64>,
     /// Whether `N_duration_seconds` is kept.
     pub duration: bool,
+    /// Whether the duration histogram has native (exponential) buckets too.
+    pub native_histogram: bool,
     /// Whether `N_in_flight` is kept.
     pub in_flight: bool,
     /// Whether `N_errors_total{kind}` is kept (`error_kind`).

@@ -150,6 +150,7 @@ impl FunctionFamily {
                     cumulative: record.cumulative(),
                     count: record.count(),
                     sum: record.sum_seconds(),
+                    native: record.native(),
                 };
                 out.histogram(labels, histogram);
             }

@@ -56,6 +56,8 @@ pub(crate) struct Shape {
     pub(crate) label_names: Vec<&'static str>,
     pub(crate) bucket_bounds: Vec<f64>,
     pub(crate) measures_duration: bool,
+    /// Whether the histogram has native buckets too.
+    pub(crate) native_histogram: bool,
     pub(crate) tracks_in_flight: bool,
     pub(crate) counts_error_kinds: bool,
     pub(crate) max_series: usize,
@@ -102,6 +104,8 @@ impl Shape {
             label_names: descriptor.labels.to_vec(),
             bucket_bounds,
             measures_duration: descriptor.duration,
+            native_histogram: descriptor.native_histogram
+                || (descriptor.uses_builder_settings() && config().native_histograms),
             tracks_in_flight: descriptor.in_flight,
             counts_error_kinds: descriptor.error_kind,
             max_series: descriptor.max_series.unwrap_or(config().max_series),
@@ -114,6 +118,7 @@ impl Shape {
             && self.help == other.help
             && self.label_names == other.label_names
             && self.measures_duration == other.measures_duration
+            && self.native_histogram == other.native_histogram
             && self.tracks_in_flight == other.tracks_in_flight
             && self.counts_error_kinds == other.counts_error_kinds
             && (!self.measures_duration || self.bucket_bounds == other.bucket_bounds)
@@ -206,6 +211,7 @@ impl Shape {
             &self.label_names,
             bounds_nanos,
             self.measures_duration,
+            self.native_histogram,
             self.tracks_in_flight,
             SampleRate::new(self.sample),
             self.error_kinds(const_labels),
@@ -218,6 +224,13 @@ impl FunctionFamily {
         // Calibrating takes up to 200 ms: do it here, once, on the slow
         // path, rather than inside the first measured call.
         super::clock::calibrate();
+        if shape.native_histogram && cfg!(not(feature = "protobuf")) {
+            log::warn!(
+                "metric `{}`: native histogram buckets are kept but only the protobuf format \
+                 shows them; enable metrics-runtime's `protobuf` (or `http`) feature",
+                shape.name
+            );
+        }
         let const_labels = const_labels_of(descriptor);
         let series_shape = shape.series_shape(&const_labels);
         let names = Names {

@@ -9,6 +9,7 @@ pub(crate) mod function_family;
 pub(crate) mod future;
 pub(crate) mod group;
 pub(crate) mod guard;
+pub(crate) mod native;
 pub(crate) mod sampling;
 pub(crate) mod series;
 pub(crate) mod striped;

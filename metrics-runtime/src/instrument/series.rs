@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::error_kinds::ErrorKinds;
 use super::guard::Outcome;
+use super::native::{NativeBuckets, NativeReading};
 use super::sampling::SampleRate;
 use super::striped::Striped;
 use super::table::LabelValues;
@@ -18,6 +19,8 @@ pub(crate) struct SeriesShape {
     bounds_nanos: Box<[u64]>,
     tracks_in_flight: bool,
     measures_duration: bool,
+    /// Whether the histogram has native buckets.
+    native: bool,
     /// Which calls have their duration observed.
     sample: SampleRate,
     /// `N_errors_total{…, kind}`, with `error_kind`.
@@ -44,6 +47,7 @@ impl SeriesShape {
         label_names: &[&'static str],
         bounds_nanos: Vec<u64>,
         measures_duration: bool,
+        native: bool,
         tracks_in_flight: bool,
         sample: SampleRate,
         error_kinds: Option<ErrorKinds>,
@@ -57,6 +61,7 @@ impl SeriesShape {
             },
             tracks_in_flight,
             measures_duration,
+            native: native && measures_duration,
             sample,
             error_kinds,
         }
@@ -106,6 +111,8 @@ pub(crate) struct Series {
     text: Box<str>,
     shape: Arc<SeriesShape>,
     counters: Striped,
+    /// Native histogram buckets, when the family has them.
+    native: Option<Box<NativeBuckets>>,
     /// The next series whose label values hash the same (see `SeriesTable`).
     next_with_hash: OnceLock<&'static Series>,
     /// The series created after this one in its table.
@@ -144,7 +151,10 @@ struct Reading {
 /// A series as one gather read it, kept in a `u64` arena: results, in
 /// flight, histogram count, sum in nanoseconds, cumulative buckets.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Record<'a>(&'a [u64]);
+pub(crate) struct Record<'a> {
+    classic: &'a [u64],
+    native: Option<NativeReading<'a>>,
+}
 
 const RECORD_IN_FLIGHT: usize = Outcome::COUNT;
 const RECORD_COUNT: usize = RECORD_IN_FLIGHT + 1;
@@ -156,31 +166,41 @@ impl<'a> Record<'a> {
     /// when `values` is too short to hold one of `shape`.
     fn split(values: &'a [u64], shape: &SeriesShape) -> Option<(Self, &'a [u64])> {
         let len = RECORD_HEADER + shape.buckets();
-        (values.len() >= len).then(|| {
-            let (record, rest) = values.split_at(len);
-            (Record(record), rest)
-        })
+        if values.len() < len {
+            return None;
+        }
+        let (classic, rest) = values.split_at(len);
+        let (native, rest) = match shape.native {
+            true => NativeReading::split(rest).map(|(native, rest)| (Some(native), rest))?,
+            false => (None, rest),
+        };
+        Some((Record { classic, native }, rest))
+    }
+
+    /// The native buckets, when the family has them.
+    pub(crate) fn native(self) -> Option<NativeReading<'a>> {
+        self.native
     }
 
     pub(crate) fn outcome(self, outcome: Outcome) -> u64 {
-        self.0[outcome as usize]
+        self.classic[outcome as usize]
     }
 
     pub(crate) fn in_flight(self) -> u64 {
-        self.0[RECORD_IN_FLIGHT]
+        self.classic[RECORD_IN_FLIGHT]
     }
 
     pub(crate) fn count(self) -> u64 {
-        self.0[RECORD_COUNT]
+        self.classic[RECORD_COUNT]
     }
 
     pub(crate) fn sum_seconds(self) -> f64 {
-        self.0[RECORD_SUM_NANOS] as f64 / 1e9
+        self.classic[RECORD_SUM_NANOS] as f64 / 1e9
     }
 
     /// Cumulative counts, one per finite bound and then `+Inf`.
     pub(crate) fn cumulative(self) -> &'a [u64] {
-        &self.0[RECORD_HEADER..]
+        &self.classic[RECORD_HEADER..]
     }
 }
 
@@ -206,6 +226,7 @@ impl Series {
             text: text.into(),
             shape: Arc::clone(shape),
             counters: Striped::new(shape.cells()),
+            native: shape.native.then(|| Box::new(NativeBuckets::new())),
             next_with_hash: OnceLock::new(),
             next_born: OnceLock::new(),
         }
@@ -283,6 +304,10 @@ impl Series {
         }
         if let Some(nanos) = elapsed_nanos {
             stripe.add(SUM_NANOS, nanos);
+            // Last: a scrape that sees it sees the classic count too.
+            if let Some(native) = &self.native {
+                native.record(nanos);
+            }
         }
     }
 
@@ -295,7 +320,7 @@ impl Series {
     }
 
     pub(crate) fn read(&self) -> SeriesValues {
-        let mut cumulative_buckets = Vec::new();
+        let mut cumulative_buckets = vec![0; self.shape.buckets()];
         let reading = self.read_into(&mut Vec::new(), &mut cumulative_buckets);
         SeriesValues {
             outcomes: reading.outcomes,
@@ -308,18 +333,24 @@ impl Series {
     /// Appends the series' [`Record`] to `arena`; `cells` is scratch space.
     pub(crate) fn read_record(&self, cells: &mut Vec<u64>, arena: &mut Vec<u64>) {
         let header = arena.len();
-        arena.extend([0; RECORD_HEADER]);
-        let reading = self.read_into(cells, arena);
-        let record = &mut arena[header..header + RECORD_HEADER];
+        let classic = header + RECORD_HEADER + self.shape.buckets();
+        arena.resize(classic, 0);
+        // Native buckets first: the classic count read after them holds
+        // every observation they hold.
+        if let Some(native) = &self.native {
+            native.read_into(arena);
+        }
+        let (record, cumulative) = arena[header..classic].split_at_mut(RECORD_HEADER);
+        let reading = self.read_into(cells, cumulative);
         record[..Outcome::COUNT].copy_from_slice(&reading.outcomes);
         record[RECORD_IN_FLIGHT] = reading.in_flight;
         record[RECORD_COUNT] = reading.count;
         record[RECORD_SUM_NANOS] = reading.sum_nanos;
     }
 
-    /// Reads the series, appending its cumulative buckets to `cumulative`;
-    /// `cells` is scratch space.
-    fn read_into(&self, cells: &mut Vec<u64>, cumulative: &mut Vec<u64>) -> Reading {
+    /// Reads the series, its cumulative buckets into `cumulative` (one per
+    /// bucket); `cells` is scratch space.
+    fn read_into(&self, cells: &mut Vec<u64>, cumulative: &mut [u64]) -> Reading {
         // One read of each cell, finished counts before calls started: a
         // call that finishes meanwhile shows as still in flight, never as a
         // negative gauge, and the totals agree with the histogram's count.
@@ -342,13 +373,12 @@ impl Series {
         // With sampling, the histogram holds the sampled calls only.
         let finished: u64 = outcomes.iter().sum();
         let unsampled: u64 = (0..ROWS).map(|r| row(r)[buckets]).sum();
-        let first_bucket = cumulative.len();
         let mut running = 0;
-        cumulative.extend((0..buckets).map(|bucket| {
+        for (bucket, cumulative) in cumulative.iter_mut().enumerate().take(buckets) {
             running += (0..ROWS).map(|r| row(r)[bucket]).sum::<u64>();
-            running.min(finished)
-        }));
-        if let (Some(last), 0) = (cumulative[first_bucket..].last_mut(), unsampled) {
+            *cumulative = running.min(finished);
+        }
+        if let (Some(last), 0) = (cumulative.last_mut(), unsampled) {
             *last = finished;
         }
         let in_flight = if self.shape.tracks_in_flight {
@@ -359,7 +389,7 @@ impl Series {
         Reading {
             outcomes,
             in_flight,
-            count: cumulative[first_bucket..].last().copied().unwrap_or(0),
+            count: cumulative.last().copied().unwrap_or(0),
             sum_nanos: cells[SUM_NANOS],
         }
     }
@@ -369,6 +399,10 @@ impl Series {
         std::mem::size_of::<Self>()
             + self.counters.allocated_bytes()
             + self.text.len()
+            + self
+                .native
+                .as_ref()
+                .map_or(0, |native| native.allocated_bytes())
             + self
                 .values
                 .iter()
@@ -386,6 +420,7 @@ mod tests {
             &["key"],
             vec![1_000, 1_000_000],
             measures_duration,
+            false,
             true,
             SampleRate::ALL,
             None,

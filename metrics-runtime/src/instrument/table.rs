@@ -262,6 +262,7 @@ mod tests {
                     Vec::new(),
                     false,
                     false,
+                    false,
                     super::super::sampling::SampleRate::ALL,
                     None,
                 ))

@@ -11,7 +11,7 @@ mod tests;
 
 use prometheus::proto::{Histogram, Metric, MetricType as GatheredType, Summary};
 
-pub(crate) use samples::ProtobufSamples;
+pub(crate) use samples::{ProtobufSamples, ProtobufScratch};
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use writer::{
     DelimitedFamily, ExemplarSample, HistogramSample, NativeBuckets, Sample, Series, SummarySample,

@@ -1,20 +1,29 @@
 //! The toolkit's own series as protobuf metrics, written into one family.
 
-use super::writer::{DelimitedFamily, HistogramSample, Sample, Series};
+use super::writer::{DelimitedFamily, HistogramSample, NativeBuckets, Sample, Series};
 use crate::encoding::direct::{self, Labels, Number, Samples};
+use crate::instrument::native;
 
 /// Writes a [`direct::DirectFamily`]'s samples into a delimited family.
 pub(crate) struct ProtobufSamples<'f, 'o> {
     pub(crate) family: &'f mut DelimitedFamily<'o>,
     /// Labels the registry adds to every sample.
     pub(crate) common: &'f [(&'f str, &'f str)],
-    /// Room for one metric's label pairs, kept from one metric to the next.
-    pub(crate) spare: &'f mut Vec<(&'static str, &'static str)>,
+    /// Room kept from one metric to the next.
+    pub(crate) scratch: &'f mut ProtobufScratch,
+}
+
+/// Buffers kept from one metric to the next, and one encode to the next.
+#[derive(Debug, Default)]
+pub(crate) struct ProtobufScratch {
+    pairs: Vec<(&'static str, &'static str)>,
+    spans: Vec<(i32, u32)>,
+    deltas: Vec<i64>,
 }
 
 impl ProtobufSamples<'_, '_> {
     fn metric(&mut self, labels: Labels<'_>, sample: &Sample<'_>) {
-        let mut pairs = reborrow(std::mem::take(self.spare));
+        let mut pairs = reborrow(std::mem::take(&mut self.scratch.pairs));
         labels
             .series
             .for_each_pair(&mut |name, value| pairs.push((name, value)));
@@ -30,7 +39,7 @@ impl ProtobufSamples<'_, '_> {
             timestamp_ms: None,
         };
         self.family.metric(&series, sample);
-        *self.spare = reborrow(pairs);
+        self.scratch.pairs = reborrow(pairs);
     }
 }
 
@@ -56,6 +65,23 @@ impl Samples for ProtobufSamples<'_, '_> {
     }
 
     fn histogram(&mut self, labels: Labels<'_>, histogram: direct::HistogramSample<'_>) {
+        let (mut spans, mut deltas) = (
+            std::mem::take(&mut self.scratch.spans),
+            std::mem::take(&mut self.scratch.deltas),
+        );
+        let native = histogram.native.map(|native| {
+            spans_and_deltas(native.buckets(), &mut spans, &mut deltas);
+            NativeBuckets {
+                schema: native::SCHEMA,
+                zero_threshold: native::ZERO_THRESHOLD,
+                zero_count: native.zero_count,
+                negative_spans: &[],
+                negative_deltas: &[],
+                positive_spans: &spans,
+                positive_deltas: &deltas,
+                exemplars: &[],
+            }
+        });
         let bounds = histogram.bounds.values();
         let sample = Sample::Histogram(HistogramSample {
             count: histogram.count,
@@ -65,8 +91,51 @@ impl Samples for ProtobufSamples<'_, '_> {
             cumulative_counts: &histogram.cumulative[..bounds.len()],
             bucket_exemplars: &[],
             created: None,
-            native: None,
+            native,
         });
         self.metric(labels, &sample);
+        self.scratch.spans = spans;
+        self.scratch.deltas = deltas;
+    }
+}
+
+/// Prometheus' encoding of `buckets` (index, count by index): runs of
+/// consecutive buckets as `(offset, length)` spans, the first offset an
+/// index and the others gaps, and each count as its difference from the
+/// previous bucket's.
+pub(crate) fn spans_and_deltas(
+    buckets: impl Iterator<Item = (i32, u64)>,
+    spans: &mut Vec<(i32, u32)>,
+    deltas: &mut Vec<i64>,
+) {
+    spans.clear();
+    deltas.clear();
+    let (mut next_index, mut previous) = (None::<i32>, 0i64);
+    for (index, count) in buckets {
+        match (next_index, spans.last_mut()) {
+            (Some(expected), Some(span)) if expected == index => span.1 += 1,
+            (Some(expected), _) => spans.push((index - expected, 1)),
+            (None, _) => spans.push((index, 1)),
+        }
+        let count = count as i64;
+        deltas.push(count - previous);
+        previous = count;
+        next_index = Some(index + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_cover_runs_and_deltas_difference_counts() {
+        let (mut spans, mut deltas) = (Vec::new(), Vec::new());
+        let buckets = [(-3, 2), (-2, 5), (4, 1), (5, 1), (6, 4)];
+        spans_and_deltas(buckets.into_iter(), &mut spans, &mut deltas);
+        assert_eq!(spans, [(-3, 2), (5, 3)]);
+        assert_eq!(deltas, [2, 3, -4, 0, 3]);
+        spans_and_deltas(std::iter::empty(), &mut spans, &mut deltas);
+        assert!(spans.is_empty() && deltas.is_empty());
     }
 }

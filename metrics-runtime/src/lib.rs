@@ -35,6 +35,7 @@ mod collected;
 mod config;
 pub mod encoding;
 mod error;
+pub mod exemplars;
 mod family;
 mod gathered;
 #[cfg(feature = "http")]

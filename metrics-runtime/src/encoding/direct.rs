@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+pub(crate) use crate::exemplars::Exemplar;
 pub(crate) use crate::instrument::native::NativeReading;
 
 /// A family whose samples are written straight from storage.
@@ -119,14 +120,22 @@ pub(crate) struct HistogramSample<'a> {
     pub(crate) cumulative: &'a [u64],
     pub(crate) count: u64,
     pub(crate) sum: f64,
+    /// The latest exemplar of each bucket, when it has any.
+    pub(crate) exemplars: Option<&'a dyn BucketExemplars>,
     /// Native buckets (schema 3), when the histogram has them.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     pub(crate) native: Option<NativeReading<'a>>,
 }
 
+/// The exemplars of a histogram's buckets.
+pub(crate) trait BucketExemplars {
+    /// The latest exemplar of bucket `index` (`+Inf` last).
+    fn bucket(&self, index: usize) -> Option<Exemplar>;
+}
+
 /// Where a [`DirectFamily`] writes: one call per metric of the family.
 pub(crate) trait Samples {
-    fn counter(&mut self, labels: Labels<'_>, value: Number);
+    fn counter(&mut self, labels: Labels<'_>, value: Number, exemplar: Option<Exemplar>);
     fn gauge(&mut self, labels: Labels<'_>, value: Number);
     fn histogram(&mut self, labels: Labels<'_>, histogram: HistogramSample<'_>);
 }

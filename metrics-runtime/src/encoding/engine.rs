@@ -224,6 +224,7 @@ fn write_lines(
             name,
             counter_suffix,
             common: &scratch.labels,
+            exemplars: format == Format::OpenMetrics,
         };
         let values = &scratch.deferred.arena[job.values.clone()];
         job.source

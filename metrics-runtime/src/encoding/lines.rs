@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::direct::{HistogramSample, Labels, Number, Samples};
+use super::direct::{Exemplar, HistogramSample, Labels, Number, Samples};
 
 /// Writes the samples of one family as lines into `out`.
 pub(crate) struct LineWriter<'a> {
@@ -14,6 +14,8 @@ pub(crate) struct LineWriter<'a> {
     pub(crate) counter_suffix: &'a str,
     /// Labels the registry adds to every sample, rendered.
     pub(crate) common: &'a str,
+    /// Whether exemplars are written (OpenMetrics).
+    pub(crate) exemplars: bool,
 }
 
 impl LineWriter<'_> {
@@ -28,12 +30,33 @@ impl LineWriter<'_> {
         ];
         write_line(self.out, self.name, suffix, &parts, value);
     }
+
+    /// ` # {trace_id="…",span_id="…"} value timestamp` at the end of the
+    /// line just written.
+    fn exemplar(&mut self, exemplar: Option<Exemplar>) {
+        let Some(exemplar) = exemplar.filter(|_| self.exemplars) else {
+            return;
+        };
+        let (trace, span) = exemplar.hex_ids();
+        let out = &mut *self.out;
+        out.pop();
+        out.extend_from_slice(b" # {trace_id=\"");
+        out.extend_from_slice(&trace);
+        out.extend_from_slice(b"\",span_id=\"");
+        out.extend_from_slice(&span);
+        out.extend_from_slice(b"\"} ");
+        write_f64(out, exemplar.value);
+        out.push(b' ');
+        let _ = write!(out, "{:.3}", exemplar.timestamp);
+        out.push(b'\n');
+    }
 }
 
 impl Samples for LineWriter<'_> {
-    fn counter(&mut self, labels: Labels<'_>, value: Number) {
+    fn counter(&mut self, labels: Labels<'_>, value: Number, exemplar: Option<Exemplar>) {
         let suffix = self.counter_suffix;
         self.line(suffix, labels, "", value);
+        self.exemplar(exemplar);
     }
 
     fn gauge(&mut self, labels: Labels<'_>, value: Number) {
@@ -44,6 +67,8 @@ impl Samples for LineWriter<'_> {
         for (index, &cumulative) in histogram.cumulative.iter().enumerate() {
             let le = histogram.bounds.text(index);
             self.line("_bucket", labels, le, Number::Unsigned(cumulative));
+            let exemplars = histogram.exemplars;
+            self.exemplar(exemplars.and_then(|exemplars| exemplars.bucket(index)));
         }
         self.line("_sum", labels, "", Number::Float(histogram.sum));
         self.line("_count", labels, "", Number::Unsigned(histogram.count));

@@ -79,7 +79,7 @@ impl<M: FamilyMetric> DirectChildren<M> {
         };
         let value = Number::Float(child.metric.value());
         match self.kind {
-            MetricType::COUNTER => out.counter(labels, value),
+            MetricType::COUNTER => out.counter(labels, value, None),
             _ => out.gauge(labels, value),
         }
     }

@@ -138,10 +138,12 @@ impl FunctionFamily {
         };
         match part {
             Part::Total => {
+                let exemplars = series.exemplars();
                 for outcome in Outcome::ALL {
                     let extra = Some(result_pair(outcome.as_str()));
                     let value = Number::Unsigned(record.outcome(outcome));
-                    out.counter(Labels { extra, ..labels }, value);
+                    let exemplar = exemplars.and_then(|slots| slots.outcome(outcome));
+                    out.counter(Labels { extra, ..labels }, value, exemplar);
                 }
             }
             Part::Duration => {
@@ -150,6 +152,7 @@ impl FunctionFamily {
                     cumulative: record.cumulative(),
                     count: record.count(),
                     sum: record.sum_seconds(),
+                    exemplars: series.exemplars().map(|slots| slots as _),
                     native: record.native(),
                 };
                 out.histogram(labels, histogram);

@@ -4,6 +4,7 @@ pub(crate) mod callsite;
 pub(crate) mod clock;
 mod direct;
 pub(crate) mod error_kinds;
+mod exemplar_slots;
 pub(crate) mod exposition;
 pub(crate) mod function_family;
 pub(crate) mod future;

@@ -3,12 +3,14 @@
 use std::sync::{Arc, OnceLock};
 
 use super::error_kinds::ErrorKinds;
+use super::exemplar_slots::ExemplarSlots;
 use super::guard::Outcome;
 use super::native::{NativeBuckets, NativeReading};
 use super::sampling::SampleRate;
 use super::striped::Striped;
 use super::table::LabelValues;
 use crate::encoding::direct::{render_pair, LabelPairs};
+use crate::exemplars::TraceContext;
 
 /// What every series of one family shares.
 #[derive(Debug)]
@@ -113,6 +115,8 @@ pub(crate) struct Series {
     counters: Striped,
     /// Native histogram buckets, when the family has them.
     native: Option<Box<NativeBuckets>>,
+    /// Exemplars, once an exemplar source gives one.
+    exemplars: OnceLock<Box<ExemplarSlots>>,
     /// The next series whose label values hash the same (see `SeriesTable`).
     next_with_hash: OnceLock<&'static Series>,
     /// The series created after this one in its table.
@@ -227,6 +231,7 @@ impl Series {
             shape: Arc::clone(shape),
             counters: Striped::new(shape.cells()),
             native: shape.native.then(|| Box::new(NativeBuckets::new())),
+            exemplars: OnceLock::new(),
             next_with_hash: OnceLock::new(),
             next_born: OnceLock::new(),
         }
@@ -309,6 +314,26 @@ impl Series {
                 native.record(nanos);
             }
         }
+        if let Some(trace) = crate::exemplars::current() {
+            self.keep_exemplar(trace, outcome, elapsed_nanos.map(|nanos| (column, nanos)));
+        }
+    }
+
+    #[cold]
+    fn keep_exemplar(&self, trace: TraceContext, outcome: Outcome, bucket: Option<(usize, u64)>) {
+        let slots = self
+            .exemplars
+            .get_or_init(|| Box::new(ExemplarSlots::new(self.shape.buckets())));
+        slots.keep(
+            trace,
+            outcome,
+            bucket.filter(|_| self.shape.measures_duration),
+        );
+    }
+
+    /// Its exemplars, once it has any.
+    pub(crate) fn exemplars(&self) -> Option<&ExemplarSlots> {
+        self.exemplars.get().map(|slots| &**slots)
     }
 
     /// Counts an error of `kind` in `N_errors_total`, when it is kept.
@@ -403,6 +428,7 @@ impl Series {
                 .native
                 .as_ref()
                 .map_or(0, |native| native.allocated_bytes())
+            + self.exemplars().map_or(0, ExemplarSlots::allocated_bytes)
             + self
                 .values
                 .iter()

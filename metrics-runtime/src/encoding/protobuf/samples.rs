@@ -1,7 +1,10 @@
 //! The toolkit's own series as protobuf metrics, written into one family.
 
-use super::writer::{DelimitedFamily, HistogramSample, NativeBuckets, Sample, Series};
-use crate::encoding::direct::{self, Labels, Number, Samples};
+use super::model::Timestamp;
+use super::writer::{
+    DelimitedFamily, ExemplarSample, HistogramSample, NativeBuckets, Sample, Series,
+};
+use crate::encoding::direct::{self, Exemplar, Labels, Number, Samples};
 use crate::instrument::native;
 
 /// Writes a [`direct::DirectFamily`]'s samples into a delimited family.
@@ -43,6 +46,24 @@ impl ProtobufSamples<'_, '_> {
     }
 }
 
+/// An exemplar's labels, from its ids in hex.
+fn exemplar_labels((trace, span): &([u8; 32], [u8; 16])) -> [(&str, &str); 2] {
+    [("trace_id", ascii(trace)), ("span_id", ascii(span))]
+}
+
+/// Hex digits as text: they are ASCII.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Seconds since the epoch as a protobuf `Timestamp`.
+fn timestamp(seconds: f64) -> Timestamp {
+    Timestamp {
+        seconds: seconds.floor() as i64,
+        nanos: ((seconds - seconds.floor()) * 1e9) as i32,
+    }
+}
+
 /// `pairs`' allocation, emptied, for pairs of another lifetime: collecting
 /// an emptied vector into one of a type of the same layout reuses it.
 fn reborrow<'b>(mut pairs: Vec<(&str, &str)>) -> Vec<(&'b str, &'b str)> {
@@ -51,10 +72,18 @@ fn reborrow<'b>(mut pairs: Vec<(&str, &str)>) -> Vec<(&'b str, &'b str)> {
 }
 
 impl Samples for ProtobufSamples<'_, '_> {
-    fn counter(&mut self, labels: Labels<'_>, value: Number) {
+    fn counter(&mut self, labels: Labels<'_>, value: Number, exemplar: Option<Exemplar>) {
+        let ids = exemplar.map(|exemplar| exemplar.hex_ids());
+        let pairs = ids.as_ref().map(|ids| exemplar_labels(ids));
         let sample = Sample::Counter {
             value: value.as_f64(),
-            exemplar: None,
+            exemplar: exemplar
+                .zip(pairs.as_ref())
+                .map(|(exemplar, pairs)| ExemplarSample {
+                    labels: pairs,
+                    value: exemplar.value,
+                    timestamp: Some(timestamp(exemplar.timestamp)),
+                }),
             created: None,
         };
         self.metric(labels, &sample);
@@ -83,13 +112,42 @@ impl Samples for ProtobufSamples<'_, '_> {
             }
         });
         let bounds = histogram.bounds.values();
+        // Allocated only for a series with exemplars.
+        let kept: Vec<Option<(Exemplar, ([u8; 32], [u8; 16]))>> = match histogram.exemplars {
+            Some(exemplars) => (0..bounds.len())
+                .map(|index| exemplars.bucket(index).map(|e| (e, e.hex_ids())))
+                .collect(),
+            None => Vec::new(),
+        };
+        let pairs: Vec<Option<[(&str, &str); 2]>> = kept
+            .iter()
+            .map(|kept| kept.as_ref().map(|(_, ids)| exemplar_labels(ids)))
+            .collect();
+        let bucket_exemplars: Vec<Option<ExemplarSample<'_>>> = kept
+            .iter()
+            .zip(&pairs)
+            .map(|(kept, pairs)| {
+                let ((exemplar, _), pairs) = kept.as_ref().zip(pairs.as_ref())?;
+                Some(ExemplarSample {
+                    labels: pairs,
+                    value: exemplar.value,
+                    timestamp: Some(timestamp(exemplar.timestamp)),
+                })
+            })
+            .collect();
+        let native_exemplars: Vec<ExemplarSample<'_>> =
+            bucket_exemplars.iter().flatten().copied().collect();
+        let native = native.map(|native| NativeBuckets {
+            exemplars: &native_exemplars,
+            ..native
+        });
         let sample = Sample::Histogram(HistogramSample {
             count: histogram.count,
             sum: histogram.sum,
             upper_bounds: bounds,
             // The `+Inf` bucket is the count.
             cumulative_counts: &histogram.cumulative[..bounds.len()],
-            bucket_exemplars: &[],
+            bucket_exemplars: &bucket_exemplars,
             created: None,
             native,
         });

@@ -46,8 +46,11 @@ impl ProtobufSamples<'_, '_> {
     }
 }
 
+/// A trace id and span id in hex.
+type HexIds = ([u8; 32], [u8; 16]);
+
 /// An exemplar's labels, from its ids in hex.
-fn exemplar_labels((trace, span): &([u8; 32], [u8; 16])) -> [(&str, &str); 2] {
+fn exemplar_labels((trace, span): &HexIds) -> [(&str, &str); 2] {
     [("trace_id", ascii(trace)), ("span_id", ascii(span))]
 }
 
@@ -74,7 +77,7 @@ fn reborrow<'b>(mut pairs: Vec<(&str, &str)>) -> Vec<(&'b str, &'b str)> {
 impl Samples for ProtobufSamples<'_, '_> {
     fn counter(&mut self, labels: Labels<'_>, value: Number, exemplar: Option<Exemplar>) {
         let ids = exemplar.map(|exemplar| exemplar.hex_ids());
-        let pairs = ids.as_ref().map(|ids| exemplar_labels(ids));
+        let pairs = ids.as_ref().map(exemplar_labels);
         let sample = Sample::Counter {
             value: value.as_f64(),
             exemplar: exemplar
@@ -113,7 +116,7 @@ impl Samples for ProtobufSamples<'_, '_> {
         });
         let bounds = histogram.bounds.values();
         // Allocated only for a series with exemplars.
-        let kept: Vec<Option<(Exemplar, ([u8; 32], [u8; 16]))>> = match histogram.exemplars {
+        let kept: Vec<Option<(Exemplar, HexIds)>> = match histogram.exemplars {
             Some(exemplars) => (0..bounds.len())
                 .map(|index| exemplars.bucket(index).map(|e| (e, e.hex_ids())))
                 .collect(),

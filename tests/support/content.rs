@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::protobuf_model::{decode_delimited, Metric, MetricType};
+
 /// A sample as compared: its name, its labels sorted by name, and its value
 /// as Rust prints the `f64` (so `1`, `1.0` and `1e0` are one value, while
 /// `le="1"` and `le="1.0"` stay two label values; `-0` is `0`, as
@@ -144,6 +146,131 @@ pub fn openmetrics(text: &str) -> (Vec<Entry>, Vec<Meta>) {
         .filter(|(name, _, _)| !created.contains(name))
         .collect();
     (samples, families)
+}
+
+/// The samples and families of a delimited protobuf exposition, as the
+/// text format writes them: a histogram as `_bucket{le}` (with `+Inf` from
+/// its count when no bucket has that bound), `_sum` and `_count`, a
+/// summary as `{quantile}`, `_sum` and `_count`, bounds and quantiles
+/// spelt as the text encoder spells them. Panics when a family comes
+/// twice, has no type, or a metric holds other values than its type's.
+pub fn protobuf(body: &[u8]) -> (Vec<Entry>, Vec<Meta>) {
+    let mut samples = Vec::new();
+    let mut families: Vec<Meta> = Vec::new();
+    for family in decode_delimited(body) {
+        let name = family.name.clone().expect("a metric family has a name");
+        assert!(
+            families.iter().all(|(seen, _, _)| *seen != name),
+            "family {name} comes twice"
+        );
+        assert!(family.r#type.is_some(), "family {name} has no type");
+        let kind = family.r#type();
+        let help = family.help.clone().unwrap_or_default();
+        families.push((name.clone(), type_word(kind).to_owned(), help));
+        for metric in &family.metric {
+            protobuf_samples(&name, kind, metric, &mut samples);
+        }
+    }
+    samples.sort();
+    families.sort();
+    (samples, families)
+}
+
+/// The text format's word for a protobuf type.
+fn type_word(kind: MetricType) -> &'static str {
+    match kind {
+        MetricType::Counter => "counter",
+        MetricType::Gauge => "gauge",
+        MetricType::Summary => "summary",
+        MetricType::Untyped => "untyped",
+        MetricType::Histogram => "histogram",
+        MetricType::GaugeHistogram => "gaugehistogram",
+    }
+}
+
+fn protobuf_samples(name: &str, kind: MetricType, metric: &Metric, out: &mut Vec<Entry>) {
+    let labels: Vec<(String, String)> = metric
+        .label
+        .iter()
+        .map(|pair| {
+            (
+                pair.name.clone().unwrap_or_default(),
+                pair.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let set = [
+        metric.counter.is_some(),
+        metric.gauge.is_some(),
+        metric.summary.is_some(),
+        metric.untyped.is_some(),
+        metric.histogram.is_some(),
+    ];
+    let expected = match kind {
+        MetricType::Counter => 0,
+        MetricType::Gauge => 1,
+        MetricType::Summary => 2,
+        MetricType::Untyped => 3,
+        MetricType::Histogram | MetricType::GaugeHistogram => 4,
+    };
+    assert!(
+        set.iter()
+            .enumerate()
+            .all(|(i, &is_set)| is_set == (i == expected)),
+        "a metric of {kind:?} family {name} holds other values: {metric:?}"
+    );
+    let mut push = |suffix: &str, extra: Option<(&str, f64)>, value: f64| {
+        let mut labels = labels.clone();
+        if let Some((label, bound)) = extra {
+            labels.push((label.to_owned(), float_text(bound)));
+        }
+        out.push(entry(format!("{name}{suffix}"), labels, value));
+    };
+    if let Some(counter) = &metric.counter {
+        push("", None, counter.value.unwrap_or_default());
+    } else if let Some(gauge) = &metric.gauge {
+        push("", None, gauge.value.unwrap_or_default());
+    } else if let Some(untyped) = &metric.untyped {
+        push("", None, untyped.value.unwrap_or_default());
+    } else if let Some(summary) = &metric.summary {
+        for q in &summary.quantile {
+            let quantile = q.quantile.unwrap_or_default();
+            push(
+                "",
+                Some(("quantile", quantile)),
+                q.value.unwrap_or_default(),
+            );
+        }
+        push("_sum", None, summary.sample_sum.unwrap_or_default());
+        push(
+            "_count",
+            None,
+            summary.sample_count.unwrap_or_default() as f64,
+        );
+    } else if let Some(histogram) = &metric.histogram {
+        let count = histogram.sample_count.unwrap_or_default() as f64;
+        let mut infinite = false;
+        for bucket in &histogram.bucket {
+            let bound = bucket.upper_bound.unwrap_or_default();
+            infinite |= bound == f64::INFINITY;
+            let cumulative = bucket.cumulative_count.unwrap_or_default() as f64;
+            push("_bucket", Some(("le", bound)), cumulative);
+        }
+        if !infinite {
+            push("_bucket", Some(("le", f64::INFINITY)), count);
+        }
+        push("_sum", None, histogram.sample_sum.unwrap_or_default());
+        push("_count", None, count);
+    }
+}
+
+/// A bound or quantile as the text encoder writes it in a label value.
+fn float_text(value: f64) -> String {
+    match value {
+        f64::INFINITY => "+Inf".to_owned(),
+        f64::NEG_INFINITY => "-Inf".to_owned(),
+        value => value.to_string(),
+    }
 }
 
 /// Fails, listing what only one side has, unless `left` and `right` hold

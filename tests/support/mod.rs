@@ -1,6 +1,6 @@
 //! Shared by the integration tests: read samples back out of the text
-//! exposition, find the external binaries some tests need, and fake a
-//! Pushgateway.
+//! and protobuf expositions, find the external binaries some tests need,
+//! and fake a Pushgateway.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ pub mod content;
 pub mod foreign;
 pub mod gateway;
 pub mod prometheus_client;
+pub mod protobuf_model;
 pub mod scratch;
 
 /// One sample line of the text exposition format.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod content;
 pub mod foreign;
 pub mod gateway;
+pub mod prometheus;
 pub mod prometheus_client;
 pub mod protobuf_model;
 pub mod scratch;

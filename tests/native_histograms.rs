@@ -1,0 +1,157 @@
+//! `#[instrumented(native_histogram)]`: exponential buckets beside the
+//! classic ones, in the protobuf exposition only, and a real Prometheus
+//! with native histograms on computes quantiles from them that match the
+//! durations recorded here within the schema's bound.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use metrics_runtime::encoding::Format;
+use metrics_runtime::{http, instrumented};
+
+use support::protobuf_model::{decode_delimited, Histogram};
+
+#[instrumented(name = "native_wait", labels(phase), native_histogram, buckets = [0.01, 0.1])]
+fn wait(phase: &str, millis: u64) {
+    let _ = phase;
+    std::thread::sleep(Duration::from_millis(millis));
+}
+
+/// Bucket `index`'s upper bound at schema 3: `2^(index / 8)` seconds.
+fn upper_bound(index: i32) -> f64 {
+    2f64.powf(f64::from(index) / 8.0)
+}
+
+/// The native buckets of `histogram` as (index, count), from its spans
+/// and deltas.
+fn native_buckets(histogram: &Histogram) -> Vec<(i32, u64)> {
+    let mut buckets = Vec::new();
+    let mut deltas = histogram.positive_delta.iter();
+    let (mut index, mut count) = (0i32, 0i64);
+    for (n, span) in histogram.positive_span.iter().enumerate() {
+        let offset = span.offset.unwrap_or(0);
+        index = if n == 0 { offset } else { index + offset };
+        for _ in 0..span.length.unwrap_or(0) {
+            count += deltas.next().copied().expect("a delta per bucket");
+            buckets.push((index, u64::try_from(count).expect("a count")));
+            index += 1;
+        }
+    }
+    assert!(deltas.next().is_none(), "more deltas than buckets");
+    buckets
+}
+
+/// The `native_wait_duration_seconds` histogram of `phase`, decoded.
+fn histogram_of(phase: &str) -> Histogram {
+    let body = Format::Protobuf.encode(metrics_runtime::registry());
+    let family = decode_delimited(&body)
+        .into_iter()
+        .find(|family| family.name.as_deref() == Some("native_wait_duration_seconds"))
+        .expect("the duration family");
+    let metric = family
+        .metric
+        .into_iter()
+        .find(|metric| {
+            metric.label.iter().any(|pair| {
+                pair.name.as_deref() == Some("phase") && pair.value.as_deref() == Some(phase)
+            })
+        })
+        .expect("the phase's series");
+    metric.histogram.expect("a histogram")
+}
+
+#[test]
+fn durations_land_in_the_native_bucket_that_holds_them() {
+    let mut measured = Vec::new();
+    for millis in [1, 2, 4, 8, 16, 32] {
+        let started = Instant::now();
+        wait("local", millis);
+        measured.push(started.elapsed().as_secs_f64());
+    }
+    let histogram = histogram_of("local");
+    assert_eq!(histogram.schema, Some(3));
+    assert_eq!(histogram.sample_count, Some(6));
+    assert_eq!(histogram.zero_count, Some(0));
+    let buckets = native_buckets(&histogram);
+    assert_eq!(buckets.iter().map(|(_, count)| count).sum::<u64>(), 6);
+    // Each call took at least its sleep and at most what the test measured
+    // around it: its bucket's bounds overlap that range.
+    for ((index, _), (millis, outer)) in buckets
+        .iter()
+        .zip([1, 2, 4, 8, 16, 32].iter().zip(&measured))
+    {
+        let slept = *millis as f64 / 1000.0;
+        assert!(
+            upper_bound(*index) >= slept && upper_bound(index - 1) < *outer,
+            "bucket {index} ({}, {}] for a call of {slept}..{outer} s",
+            upper_bound(index - 1),
+            upper_bound(*index)
+        );
+    }
+    // The classic buckets are still there, in every format.
+    let bounds: Vec<f64> = histogram
+        .bucket
+        .iter()
+        .filter_map(|b| b.upper_bound)
+        .collect();
+    assert_eq!(bounds, [0.01, 0.1]);
+    let text = metrics_runtime::gather_text();
+    assert!(
+        text.contains(r#"native_wait_duration_seconds_bucket{phase="local",le="0.01"} 4"#),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_quantiles_from_native_buckets_match_the_recorded_durations() {
+    let ours = http::serve("127.0.0.1:0").await.unwrap();
+    let target = ours.local_addr();
+    let result = tokio::task::spawn_blocking(move || {
+        let server = support::prometheus::start(target, &["--enable-feature=native-histograms"])?;
+        // Scraped once before the calls, so that `rate` sees all of them.
+        wait("scraped", 1);
+        let up = support::prometheus::poll(Duration::from_secs(30), || {
+            support::prometheus::target_up(&server).then_some(())
+        });
+        assert!(up.is_some(), "the target never came up:\n{}", server.log());
+        std::thread::sleep(Duration::from_secs(2));
+        let mut durations = Vec::new();
+        for millis in 1..=40 {
+            let started = Instant::now();
+            wait("scraped", millis);
+            durations.push(started.elapsed().as_secs_f64());
+        }
+        let query =
+            "histogram_quantile(0.9, rate(native_wait_duration_seconds{phase=\"scraped\"}[1m]))";
+        let count = "histogram_count(rate(native_wait_duration_seconds{phase=\"scraped\"}[1m]))";
+        // Once a scrape after the calls is in, the rate holds all 40.
+        let settled = support::prometheus::poll(Duration::from_secs(30), || {
+            let count = support::prometheus::scalar(&server, count)?;
+            (count > 0.0).then_some(())
+        });
+        std::thread::sleep(Duration::from_secs(3));
+        let estimate = settled.and_then(|()| support::prometheus::scalar(&server, query));
+        Some((durations, estimate, server.log()))
+    })
+    .await
+    .unwrap();
+    ours.shutdown().await.unwrap();
+    let Some((mut durations, estimate, log)) = result else {
+        return;
+    };
+    // The call before the first scrape is not in the rate.
+    durations.sort_by(f64::total_cmp);
+    let estimate = estimate.unwrap_or_else(|| panic!("no quantile from Prometheus; log:\n{log}"));
+    // The true 0.9 quantile lies in the bucket Prometheus interpolates in,
+    // so the estimate is within one bucket's width (2^(1/8), +9.05%) of it.
+    let rank = (0.9 * durations.len() as f64).ceil() as usize - 1;
+    let truth = durations[rank];
+    let bound = 2f64.powf(1.0 / 8.0);
+    eprintln!("0.9 quantile: Prometheus {estimate} s, recorded {truth} s");
+    assert!(
+        estimate <= truth * bound && estimate >= truth / bound,
+        "estimate {estimate} s against the recorded 0.9 quantile {truth} s (±{:.1}%)",
+        (bound - 1.0) * 100.0
+    );
+}

@@ -242,32 +242,7 @@ fn recording(router: axum::Router) -> axum::Router {
 /// Starts Prometheus with native histograms on, scraping `target` every
 /// second; `None` where it is not installed and `CI` is not `true`.
 fn start_prometheus(target: SocketAddr) -> Option<Server> {
-    let prometheus = support::require_binary("prometheus", "apt-get install prometheus")?;
-    let dir = std::env::temp_dir().join(format!("metrics-protobuf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("scrape.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
-             - job_name: toolkit\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .unwrap();
-    let config_arg = format!("--config.file={}", config.display());
-    let server = Server::start(
-        &prometheus,
-        &[
-            &config_arg,
-            "--enable-feature=native-histograms",
-            "--storage.tsdb.path={dir}/data",
-            "--web.listen-address=127.0.0.1:{port}",
-        ],
-        "/-/ready",
-    );
-    // Prometheus has read its configuration once it is ready.
-    let _ = std::fs::remove_dir_all(&dir);
-    Some(server)
+    support::prometheus::start(target, &["--enable-feature=native-histograms"])
 }
 
 /// The series `query` returns, by the value of `label`, polled until they

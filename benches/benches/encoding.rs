@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use criterion::{criterion_group, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion};
 use metrics_benches::counting::{count, CountingAllocator};
 use metrics_benches::facts::{self, AllocationRow, EncodingFacts};
 use metrics_runtime::encoding::Format;
@@ -187,27 +188,49 @@ fn allocations(what: &str, label_sets: usize, mut encode: impl FnMut(&mut Vec<u8
     out
 }
 
-/// Benchmarks `encode` under `id`, after recording its output's sample
-/// lines (`lines`, or the output's own) and bytes.
-fn bench_encode(
-    c: &mut Criterion,
-    id: &str,
-    lines: Option<u64>,
-    mut encode: impl FnMut(&mut Vec<u8>),
-) {
-    let mut out = Vec::new();
-    encode(&mut out);
-    let mut facts = facts();
-    let lines = lines.unwrap_or_else(|| facts::sample_lines(&out));
-    facts.lines.insert(id.to_owned(), lines);
-    facts.bytes.insert(id.to_owned(), out.len() as u64);
-    drop(facts);
-    c.bench_function(id, |b| {
-        b.iter(|| {
-            encode(&mut out);
-            black_box(&out);
-        })
-    });
+/// A criterion group of encodes that records, for each, its output's
+/// sample lines and bytes under its id.
+struct Encodes<'c> {
+    name: &'static str,
+    group: BenchmarkGroup<'c, WallTime>,
+}
+
+impl<'c> Encodes<'c> {
+    fn new(c: &'c mut Criterion, name: &'static str) -> Self {
+        let group = c.benchmark_group(name);
+        Encodes { name, group }
+    }
+
+    /// Benchmarks `encode` as `name/label_sets`, after recording its
+    /// output's sample lines (`lines`, or the output's own) and bytes;
+    /// returns the lines.
+    fn bench(
+        &mut self,
+        (name, label_sets): (&str, usize),
+        lines: Option<u64>,
+        mut encode: impl FnMut(&mut Vec<u8>),
+    ) -> u64 {
+        let mut out = Vec::new();
+        encode(&mut out);
+        let lines = lines.unwrap_or_else(|| facts::sample_lines(&out));
+        let id = format!("{}/{name}/{label_sets}", self.name);
+        let mut facts = facts();
+        facts.lines.insert(id.clone(), lines);
+        facts.bytes.insert(id, out.len() as u64);
+        drop(facts);
+        let id = BenchmarkId::new(name, label_sets);
+        self.group.bench_function(id, |b| {
+            b.iter(|| {
+                encode(&mut out);
+                black_box(&out);
+            })
+        });
+        lines
+    }
+
+    fn finish(self) {
+        self.group.finish();
+    }
 }
 
 // ---- the benchmarks ----------------------------------------------------------
@@ -258,40 +281,37 @@ fn encoding(c: &mut Criterion) {
 fn scrape(c: &mut Criterion) {
     top_up(10_000);
     let registry = metrics_runtime::registry();
-    let text_id = "scrape/ours_text/10000";
-    bench_encode(c, text_id, None, ours(Format::Text, registry));
-    bench_encode(
-        c,
-        "scrape/ours_openmetrics/10000",
+    let mut group = Encodes::new(c, "scrape");
+    let text_lines = group.bench(("ours_text", 10_000), None, ours(Format::Text, registry));
+    group.bench(
+        ("ours_openmetrics", 10_000),
         None,
         ours(Format::OpenMetrics, registry),
     );
     // Protobuf has no lines: its denominator is the text's.
-    let text_lines = facts().lines[text_id];
-    bench_encode(
-        c,
-        "scrape/ours_protobuf/10000",
+    group.bench(
+        ("ours_protobuf", 10_000),
         Some(text_lines),
         ours(Format::Protobuf, registry),
     );
     let theirs = prometheus_registry(10_000);
-    bench_encode(
-        c,
-        "scrape/prometheus_text/10000",
-        None,
-        prometheus_text(&theirs),
-    );
+    group.bench(("prometheus_text", 10_000), None, prometheus_text(&theirs));
+    group.finish();
 
     let text = Format::Text.encode(registry);
+    let mut group = c.benchmark_group("gzip");
     for (name, level) in [
         ("fast", flate2::Compression::fast()),
         ("default", flate2::Compression::default()),
     ] {
-        let id = format!("gzip/{name}/10000");
         let gzipped = gzip(&text, level);
-        facts().bytes.insert(id.clone(), gzipped.len() as u64);
-        c.bench_function(&id, |b| b.iter(|| black_box(gzip(&text, level))));
+        facts()
+            .bytes
+            .insert(format!("gzip/{name}/10000"), gzipped.len() as u64);
+        let id = BenchmarkId::new(name, 10_000);
+        group.bench_function(id, |b| b.iter(|| black_box(gzip(&text, level))));
     }
+    group.finish();
 }
 
 /// `body` gzipped as the server does it.
@@ -324,18 +344,12 @@ fn family(c: &mut Criterion) {
         );
         allocations("`measured` text", label_sets, measured_text(&group));
         if label_sets == 100_000 {
-            bench_encode(
-                c,
-                "family/ours_text/100000",
-                None,
-                ours(Format::Text, &registry),
-            );
-            bench_encode(
-                c,
-                "family/measured_text/100000",
-                None,
-                measured_text(&group),
-            );
+            let mut bench = Encodes::new(c, "family");
+            let id = ("ours_text", label_sets);
+            bench.bench(id, None, ours(Format::Text, &registry));
+            let id = ("measured_text", label_sets);
+            bench.bench(id, None, measured_text(&group));
+            bench.finish();
         }
     }
 }

@@ -174,8 +174,8 @@ fn measured_text(group: &MeasuredKeyed) -> impl FnMut(&mut Vec<u8>) + '_ {
 }
 
 /// Records the allocations of a first encode and of one after it into
-/// the same buffer; returns the output.
-fn allocations(what: &str, label_sets: usize, mut encode: impl FnMut(&mut Vec<u8>)) -> Vec<u8> {
+/// the same buffer.
+fn allocations(what: &str, label_sets: usize, mut encode: impl FnMut(&mut Vec<u8>)) {
     let mut out = Vec::new();
     let first = count(|| encode(&mut out));
     let later = count(|| encode(&mut out));
@@ -185,7 +185,6 @@ fn allocations(what: &str, label_sets: usize, mut encode: impl FnMut(&mut Vec<u8
         first,
         later,
     });
-    out
 }
 
 /// A criterion group of encodes that records, for each, its output's

@@ -1,7 +1,10 @@
 //! The work every benchmarked function does, so that each scenario differs
-//! only in how it is measured.
+//! only in how it is measured; and what the benchmarks share with `report`.
 
 use std::hint::black_box;
+
+pub mod counting;
+pub mod facts;
 
 /// Why [`work`] failed (it never does, but the signature is realistic).
 #[derive(Debug)]

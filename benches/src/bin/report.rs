@@ -1,7 +1,8 @@
 //! Reads the criterion results of `overhead`, `encoding` and `disabled`
 //! and prints the README's table: ns per call, overhead over the bare
-//! function, and the ratios the targets are stated in. Also measures the
-//! memory of instrumented functions and series.
+//! function, and the ratios the targets are stated in; the encoding
+//! tables (ns per sample line, allocations per scrape, gzip). Also
+//! measures the memory of instrumented functions and series.
 //!
 //! `bash benches/run.sh` runs the benchmarks and then this.
 
@@ -9,16 +10,15 @@ use std::path::{Path, PathBuf};
 
 use metrics_runtime::instrumented;
 
+// Beside this file, which the README names, rather than a `report/main.rs`.
+#[path = "report/encoding.rs"]
+mod encoding;
+
 fn criterion_dir() -> PathBuf {
     std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-            target.join("criterion")
-        })
+        .unwrap_or_else(|| metrics_benches::facts::target_dir().join("criterion"))
 }
 
 /// Median ns of one benchmark, if it was run.
@@ -231,5 +231,6 @@ fn main() {
     println!();
     table(&dir);
     targets(&dir);
+    encoding::tables(&dir);
     memory();
 }

@@ -124,7 +124,18 @@ fn collector_calling_an_instrumented_function_for_the_first_time() {
     within_30s("a gather whose collector calls a new function", || {
         metrics_runtime::registry().gather();
     });
-    let text = within_30s("the next gather", metrics_runtime::gather_text);
+    // The registration lands once that gather is over; a gather waits for
+    // it at most a second, and the other tests' scrapes (whose collectors
+    // panic, slowly with RUST_BACKTRACE) can hold it up longer: ask again.
+    let text = within_30s("the gathers after it", || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = metrics_runtime::gather_text();
+            if text.contains("first_inside_collect_total") || std::time::Instant::now() > deadline {
+                return text;
+            }
+        }
+    });
     assert!(
         text.contains("first_inside_collect_total{result=\"ok\"} 1"),
         "{text}"

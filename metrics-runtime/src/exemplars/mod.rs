@@ -25,6 +25,9 @@
 //! assert!(text.contains(r#"charge_total{result="ok"} 1 # {trace_id="abababababababababababababababab",span_id="cdcdcdcdcdcdcdcd"} 1 "#));
 //! ```
 
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
+
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,9 +1,9 @@
 //! Exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0, and the
 //! choice between them.
 //!
-//! Every format is written by one engine ([`engine`]): the toolkit's own
-//! series straight from their storage ([`direct`]), other collectors'
-//! families from `gather()` ([`foreign`]).
+//! Every format is written by one engine (`engine`): the toolkit's own
+//! series straight from their storage (`direct`), other collectors'
+//! families from `gather()` (`foreign`).
 
 pub(crate) mod accept;
 mod collector_panic;

@@ -8,6 +8,10 @@
 //! which Prometheus reads with `--enable-feature=exemplar-storage`. With no
 //! source installed, a call pays one load of a pointer.
 //!
+//! With the `opentelemetry` feature, `opentelemetry::install()` installs a
+//! source that reads the current `tracing` span's OpenTelemetry context
+//! (`tracing-opentelemetry`), or OpenTelemetry's own current context.
+//!
 //! ```
 //! use metrics_runtime::exemplars::{self, TraceContext};
 //!
@@ -24,6 +28,9 @@
 //! let text = metrics_runtime::encode_openmetrics(metrics_runtime::registry());
 //! assert!(text.contains(r#"charge_total{result="ok"} 1 # {trace_id="abababababababababababababababab",span_id="cdcdcdcdcdcdcdcd"} 1 "#));
 //! ```
+
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -14,7 +14,40 @@ pub(crate) struct Child<M> {
     pub(crate) metric: M,
     /// Every label pair of its samples, constant ones included, sorted by
     /// name as the `prometheus` crate writes them; empty when not rendered.
-    text: Box<str>,
+    text: Text,
+}
+
+/// Bytes of label text kept in the child itself.
+const INLINE: usize = 38;
+
+/// A child's label text: inside the child when it is short, as most are,
+/// so that a scrape walking the children reads it with them rather than
+/// from one more place in memory per child.
+#[derive(Debug)]
+enum Text {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Text {
+    fn new(text: &str) -> Text {
+        let bytes = text.as_bytes();
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE => {
+                let mut inline = [0; INLINE];
+                inline[..bytes.len()].copy_from_slice(bytes);
+                Text::Inline { len, bytes: inline }
+            }
+            _ => Text::Heap(bytes.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Text::Heap(bytes) => bytes,
+        }
+    }
 }
 
 impl<M> Child<M> {
@@ -23,9 +56,11 @@ impl<M> Child<M> {
             hash: 0,
             values: values.iter().map(|value| Box::from(*value)).collect(),
             metric,
-            text: labels
-                .map(|labels| labels.render(values))
-                .unwrap_or_default(),
+            text: Text::new(
+                &labels
+                    .map(|labels| labels.render(values))
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -37,7 +72,7 @@ impl<M> Child<M> {
     pub(crate) fn pairs<'a>(&'a self, labels: &'a ChildLabels) -> ChildPairs<'a> {
         ChildPairs {
             values: &self.values,
-            text: &self.text,
+            text: self.text.as_bytes(),
             labels,
         }
     }
@@ -87,12 +122,12 @@ impl ChildLabels {
 #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
 pub(crate) struct ChildPairs<'a> {
     values: &'a [Box<str>],
-    text: &'a str,
+    text: &'a [u8],
     labels: &'a ChildLabels,
 }
 
 impl LabelPairs for ChildPairs<'_> {
-    fn text(&self) -> &str {
+    fn text(&self) -> &[u8] {
         self.text
     }
 

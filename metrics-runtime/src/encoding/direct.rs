@@ -19,8 +19,9 @@ pub(crate) trait DirectFamily: Send + Sync {
 
 /// Label pairs of a series or a family, kept with their text form.
 pub(crate) trait LabelPairs {
-    /// `name="value",…`, escaped; empty when there are no pairs.
-    fn text(&self) -> &str;
+    /// `name="value",…`, escaped, as bytes of UTF-8; empty when there are
+    /// no pairs.
+    fn text(&self) -> &[u8];
     /// Each pair, unescaped, in order (for the protobuf format).
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     fn for_each_pair<'a>(&'a self, each: &mut dyn FnMut(&'a str, &'a str));
@@ -31,8 +32,8 @@ pub(crate) trait LabelPairs {
 pub(crate) struct NoLabels;
 
 impl LabelPairs for NoLabels {
-    fn text(&self) -> &str {
-        ""
+    fn text(&self) -> &[u8] {
+        b""
     }
 
     fn for_each_pair<'a>(&'a self, _each: &mut dyn FnMut(&'a str, &'a str)) {}
@@ -168,8 +169,8 @@ impl RenderedLabels {
 }
 
 impl LabelPairs for RenderedLabels {
-    fn text(&self) -> &str {
-        &self.text
+    fn text(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 
     fn for_each_pair<'a>(&'a self, each: &mut dyn FnMut(&'a str, &'a str)) {
@@ -220,11 +221,11 @@ mod tests {
     #[test]
     fn labels_render_escaped_and_keep_their_pairs() {
         let labels = RenderedLabels::new([("path", "a\"b\\c\nd"), ("env", "")]);
-        assert_eq!(labels.text(), r#"path="a\"b\\c\nd",env="""#);
+        assert_eq!(labels.text(), br#"path="a\"b\\c\nd",env="""#);
         let mut pairs = Vec::new();
         labels.for_each_pair(&mut |name, value| pairs.push(format!("{name}={value}")));
         assert_eq!(pairs, ["path=a\"b\\c\nd", "env="]);
-        assert_eq!(RenderedLabels::default().text(), "");
+        assert!(RenderedLabels::default().text().is_empty());
     }
 
     #[test]

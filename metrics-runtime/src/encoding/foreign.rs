@@ -57,7 +57,7 @@ struct Sample<'a> {
 
 impl Sample<'_> {
     fn write(&mut self, suffix: &str, extra: &str, value: f64) {
-        let parts = [self.labels, extra];
+        let parts = [self.labels.as_bytes(), extra.as_bytes()];
         write_line(self.out, self.name, suffix, &parts, Number::Float(value));
         self.timestamp.write(self.out);
     }

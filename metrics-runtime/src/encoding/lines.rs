@@ -23,10 +23,10 @@ impl LineWriter<'_> {
         let extra = labels.extra.map_or("", |pair| pair.text);
         let parts = [
             labels.series.text(),
-            extra,
+            extra.as_bytes(),
             labels.constant.text(),
-            self.common,
-            last,
+            self.common.as_bytes(),
+            last.as_bytes(),
         ];
         write_line(self.out, self.name, suffix, &parts, value);
     }
@@ -75,13 +75,13 @@ impl Samples for LineWriter<'_> {
     }
 }
 
-/// `name` + `suffix`, the non-empty `label_parts` joined by commas in
-/// braces, and `value`.
+/// `name` + `suffix`, the non-empty `label_parts` (rendered label pairs)
+/// joined by commas in braces, and `value`.
 pub(crate) fn write_line(
     out: &mut Vec<u8>,
     name: &str,
     suffix: &str,
-    label_parts: &[&str],
+    label_parts: &[&[u8]],
     value: Number,
 ) {
     out.extend_from_slice(name.as_bytes());
@@ -90,7 +90,7 @@ pub(crate) fn write_line(
     for part in label_parts.iter().filter(|part| !part.is_empty()) {
         out.push(if open { b',' } else { b'{' });
         open = true;
-        out.extend_from_slice(part.as_bytes());
+        out.extend_from_slice(part);
     }
     if open {
         out.push(b'}');
@@ -184,14 +184,9 @@ mod tests {
     #[test]
     fn lines_skip_empty_label_parts() {
         let mut out = Vec::new();
-        write_line(
-            &mut out,
-            "a",
-            "_sum",
-            &["", "x=\"1\"", "", "y=\"2\""],
-            Number::Unsigned(3),
-        );
-        write_line(&mut out, "b", "", &["", ""], Number::Float(0.5));
+        let parts: [&[u8]; 4] = [b"", b"x=\"1\"", b"", b"y=\"2\""];
+        write_line(&mut out, "a", "_sum", &parts, Number::Unsigned(3));
+        write_line(&mut out, "b", "", &[b"", b""], Number::Float(0.5));
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "a_sum{x=\"1\",y=\"2\"} 3\nb 0.5\n"

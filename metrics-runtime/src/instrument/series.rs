@@ -131,8 +131,8 @@ pub(crate) struct SeriesLabels<'a> {
 }
 
 impl LabelPairs for SeriesLabels<'_> {
-    fn text(&self) -> &str {
-        self.text
+    fn text(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 
     fn for_each_pair<'p>(&'p self, each: &mut dyn FnMut(&'p str, &'p str)) {

@@ -3,8 +3,9 @@
 //! [`serve`] runs a small server of its own; [`router`] is an
 //! [`axum::Router`] to merge into an application's. Both answer `GET
 //! /metrics` in the format the scraper's `Accept` header prefers
-//! (OpenMetrics, or text 0.0.4 when in doubt), gzipped when asked, 404
-//! elsewhere and 405 for other methods.
+//! (OpenMetrics, protobuf when named, or text 0.0.4 when in doubt; see
+//! [`Format::from_accept`](crate::encoding::Format::from_accept)), gzipped
+//! when asked, 404 elsewhere and 405 for other methods.
 //!
 //! The server defends itself: see [`serve_router`] for its limits.
 

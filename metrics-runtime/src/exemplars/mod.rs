@@ -32,6 +32,7 @@
 #[cfg(feature = "opentelemetry")]
 pub mod opentelemetry;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -67,6 +68,9 @@ where
 
 static SOURCE: OnceLock<Box<dyn ExemplarSource>> = OnceLock::new();
 
+/// Whether [`SOURCE`] is set: one relaxed load on the hot path.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
 /// Installs the process-wide exemplar source, once.
 ///
 /// # Errors
@@ -75,11 +79,18 @@ static SOURCE: OnceLock<Box<dyn ExemplarSource>> = OnceLock::new();
 pub fn set_source(source: impl ExemplarSource) -> Result<(), Error> {
     SOURCE
         .set(Box::new(source))
-        .map_err(|_| Error::InvalidSetting("an exemplar source is installed already".into()))
+        .map_err(|_| Error::InvalidSetting("an exemplar source is installed already".into()))?;
+    INSTALLED.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether a source is installed.
+#[inline]
+pub(crate) fn installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
 }
 
 /// The current call's trace, from the installed source.
-#[inline]
 pub(crate) fn current() -> Option<TraceContext> {
     SOURCE.get()?.current()
 }

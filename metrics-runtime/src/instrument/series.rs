@@ -10,7 +10,6 @@ use super::sampling::SampleRate;
 use super::striped::Striped;
 use super::table::LabelValues;
 use crate::encoding::direct::{render_pair, LabelPairs};
-use crate::exemplars::TraceContext;
 
 /// What every series of one family shares.
 #[derive(Debug)]
@@ -314,13 +313,19 @@ impl Series {
                 native.record(nanos);
             }
         }
-        if let Some(trace) = crate::exemplars::current() {
-            self.keep_exemplar(trace, outcome, elapsed_nanos.map(|nanos| (column, nanos)));
+        if crate::exemplars::installed() {
+            self.keep_exemplar(outcome, elapsed_nanos.map(|nanos| (column, nanos)));
         }
     }
 
+    /// Asks the exemplar source for the current trace and keeps it; out of
+    /// line, so that a call without a source pays one relaxed load.
     #[cold]
-    fn keep_exemplar(&self, trace: TraceContext, outcome: Outcome, bucket: Option<(usize, u64)>) {
+    #[inline(never)]
+    fn keep_exemplar(&self, outcome: Outcome, bucket: Option<(usize, u64)>) {
+        let Some(trace) = crate::exemplars::current() else {
+            return;
+        };
         let slots = self
             .exemplars
             .get_or_init(|| Box::new(ExemplarSlots::new(self.shape.buckets())));

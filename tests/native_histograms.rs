@@ -76,17 +76,15 @@ fn durations_land_in_the_native_bucket_that_holds_them() {
     let buckets = native_buckets(&histogram);
     assert_eq!(buckets.iter().map(|(_, count)| count).sum::<u64>(), 6);
     // Each call took at least its sleep and at most what the test measured
-    // around it: its bucket's bounds overlap that range.
-    for ((index, _), (millis, outer)) in buckets
-        .iter()
-        .zip([1, 2, 4, 8, 16, 32].iter().zip(&measured))
-    {
-        let slept = *millis as f64 / 1000.0;
+    // around it (1 % either way for the two clocks): a bucket holding a
+    // call overlaps that range.
+    for (millis, outer) in [1, 2, 4, 8, 16, 32].iter().zip(&measured) {
+        let (low, high) = (*millis as f64 / 1000.0 * 0.99, outer * 1.01);
         assert!(
-            upper_bound(*index) >= slept && upper_bound(index - 1) < *outer,
-            "bucket {index} ({}, {}] for a call of {slept}..{outer} s",
-            upper_bound(index - 1),
-            upper_bound(*index)
+            buckets
+                .iter()
+                .any(|(index, _)| upper_bound(*index) >= low && upper_bound(index - 1) < high),
+            "no bucket of {buckets:?} holds a call of {low}..{high} s"
         );
     }
     // The classic buckets are still there, in every format.

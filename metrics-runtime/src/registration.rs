@@ -55,13 +55,19 @@ impl Drop for Done {
 /// landed (or [`SETTLE`] has passed): a function called for the first
 /// time just before a scrape is in that scrape, even while another,
 /// slower scrape held the registration up. With none pending, it goes
-/// straight to the registry.
+/// straight to the registry. Inside an encode (a collector taking a
+/// snapshot), it still gathers real samples, not the encode's stand-ins.
 pub(crate) fn gather(registry: &prometheus::Registry) -> Vec<prometheus::proto::MetricFamily> {
+    settle();
+    crate::encoding::engine::paused(|| registry.gather())
+}
+
+/// Waits for the registrations queued so far, at most [`SETTLE`].
+pub(crate) fn settle() {
     if PENDING.load(Ordering::SeqCst) > 0 {
         // The worker runs jobs in order: this one ends after those queued.
         let _ = run_on_worker(|| {}, SETTLE);
     }
-    registry.gather()
 }
 
 /// Runs `job` on the worker and waits for it at most `wait`; gives the

@@ -12,6 +12,7 @@
 //! samples, written with labels rendered when each series was created.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use prometheus::proto::{self, MetricFamily, MetricType};
@@ -58,9 +59,15 @@ struct Job {
     values: std::ops::Range<usize>,
 }
 
+/// Numbers each encode, so that a marker kept from an earlier one (a
+/// collector returning a cached `gather()`) is told apart.
+static ENCODES: AtomicU64 = AtomicU64::new(0);
+
 /// What a gather collects into while an encode runs on this thread.
 #[derive(Default)]
 struct Deferred {
+    /// This encode's number, in every marker it hands out.
+    encode: u64,
     /// In the order the markers name them.
     jobs: Vec<Job>,
     /// Values read by every source, one after the other.
@@ -100,7 +107,11 @@ pub(crate) fn defer(
 ) -> Option<Vec<MetricFamily>> {
     DEFERRED.with(|deferred| {
         let mut deferred = deferred.borrow_mut();
-        let Deferred { jobs, arena } = deferred.as_mut()?;
+        let Deferred {
+            encode,
+            jobs,
+            arena,
+        } = deferred.as_mut()?;
         let start = arena.len();
         if !read(arena) {
             arena.truncate(start);
@@ -119,17 +130,17 @@ pub(crate) fn defer(
                     part,
                     values,
                 });
-                marker(announced, index)
+                marker(announced, *encode, index)
             })
             .collect();
         Some(markers)
     })
 }
 
-fn marker(announced: &Announced<'_>, index: usize) -> MetricFamily {
+fn marker(announced: &Announced<'_>, encode: u64, index: usize) -> MetricFamily {
     let mut pair = proto::LabelPair::default();
     pair.set_name(MARKER.to_owned());
-    pair.set_value(index.to_string());
+    pair.set_value(format!("{encode}:{index}"));
     let mut metric = proto::Metric::default();
     metric.set_label(vec![pair]);
     let mut family = MetricFamily::default();
@@ -138,6 +149,17 @@ fn marker(announced: &Announced<'_>, index: usize) -> MetricFamily {
     family.set_field_type(announced.kind);
     family.set_metric(vec![metric]);
     family
+}
+
+/// Runs `f` (a gather that must see real samples) with no deferral on
+/// this thread, and restores it after.
+pub(crate) fn paused<T>(f: impl FnOnce() -> T) -> T {
+    let deferral = Deferral {
+        previous: DEFERRED.with(|deferred| deferred.borrow_mut().take()),
+    };
+    let result = f();
+    drop(deferral);
+    result
 }
 
 /// Ends the deferral when dropped, even if a collector panics.
@@ -169,8 +191,11 @@ impl Drop for Deferral {
 /// Appends `registry`'s exposition in `format` to `out`.
 pub(crate) fn encode_into(registry: &Registry, format: Format, out: &mut Vec<u8>) {
     let mut scratch = SCRATCH.with(|scratch| std::mem::take(&mut *scratch.borrow_mut()));
-    let deferral = Deferral::begin(std::mem::take(&mut scratch.deferred));
-    let families = crate::registration::gather(registry);
+    crate::registration::settle();
+    let mut deferred = std::mem::take(&mut scratch.deferred);
+    deferred.encode = ENCODES.fetch_add(1, Ordering::Relaxed);
+    let deferral = Deferral::begin(deferred);
+    let families = registry.gather();
     scratch.deferred = deferral.end();
     for family in &families {
         write_family(out, format, family, &mut scratch);
@@ -210,11 +235,14 @@ fn write_lines(
 ) {
     let (name, kind) = (family.name(), family.get_field_type());
     for metric in family.get_metric() {
-        let Some(job) = deferred_job(metric, &scratch.deferred.jobs) else {
-            foreign::write_metric(out, format, kind, name, metric, &mut scratch.labels);
-            continue;
+        let job = match marked(metric, scratch.deferred.encode, &scratch.deferred.jobs) {
+            Marked::Job(job) => &scratch.deferred.jobs[job],
+            Marked::Stale => continue,
+            Marked::Foreign => {
+                foreign::write_metric(out, format, kind, name, metric, &mut scratch.labels);
+                continue;
+            }
         };
-        let job = &scratch.deferred.jobs[job];
         scratch.labels.clear();
         for (name, value) in common_labels(metric) {
             render_pair(&mut scratch.labels, name, value);
@@ -241,11 +269,14 @@ fn write_protobuf(out: &mut Vec<u8>, family: &MetricFamily, scratch: &mut Scratc
     let mut delimited = DelimitedFamily::begin(out, family.name(), family.help(), kind, None);
     let mut gathered = GatheredScratch::default();
     for metric in family.get_metric() {
-        let Some(job) = deferred_job(metric, &scratch.deferred.jobs) else {
-            protobuf::write_gathered_metric(&mut delimited, kind, metric, &mut gathered);
-            continue;
+        let job = match marked(metric, scratch.deferred.encode, &scratch.deferred.jobs) {
+            Marked::Job(job) => &scratch.deferred.jobs[job],
+            Marked::Stale => continue,
+            Marked::Foreign => {
+                protobuf::write_gathered_metric(&mut delimited, kind, metric, &mut gathered);
+                continue;
+            }
         };
-        let job = &scratch.deferred.jobs[job];
         // Empty, and so not allocated, unless the registry adds labels.
         let common: Vec<(&str, &str)> = common_labels(metric).collect();
         let mut samples = ProtobufSamples {
@@ -270,14 +301,36 @@ fn common_labels(metric: &proto::Metric) -> impl Iterator<Item = (&str, &str)> {
         .map(|pair| (pair.name(), pair.value()))
 }
 
-/// The job a marker metric stands for.
-fn deferred_job(metric: &proto::Metric, jobs: &[Job]) -> Option<usize> {
-    let pair = metric
-        .get_label()
-        .iter()
-        .find(|pair| pair.name() == MARKER)?;
-    pair.value()
-        .parse()
-        .ok()
-        .filter(|&index| index < jobs.len())
+/// What a metric is: a marker of this encode (its job), a stale marker
+/// of another one, or a foreign metric.
+enum Marked {
+    Job(usize),
+    Stale,
+    Foreign,
+}
+
+/// What `metric` stands for in the encode numbered `encode`.
+fn marked(metric: &proto::Metric, encode: u64, jobs: &[Job]) -> Marked {
+    let Some(pair) = metric.get_label().iter().find(|pair| pair.name() == MARKER) else {
+        return Marked::Foreign;
+    };
+    let job = pair
+        .value()
+        .split_once(':')
+        .filter(|(number, _)| number.parse() == Ok(encode))
+        .and_then(|(_, index)| index.parse::<usize>().ok())
+        .filter(|&index| index < jobs.len());
+    match job {
+        Some(index) => Marked::Job(index),
+        None => {
+            static LOGGED: AtomicBool = AtomicBool::new(false);
+            if !LOGGED.swap(true, Ordering::Relaxed) {
+                log::warn!(
+                    "a collector returned families gathered during an earlier scrape; \
+                     their toolkit series are left out (gather them in `collect`, not before)"
+                );
+            }
+            Marked::Stale
+        }
+    }
 }

@@ -91,10 +91,12 @@ impl NativeBuckets {
         chunk[slot % CHUNK].fetch_add(1, Ordering::Release);
     }
 
-    /// Appends the zero count, how many buckets are not empty, and each of
-    /// those as its index and count, by index. Read before the classic
-    /// histogram (`Acquire`), so that its count holds all of these.
+    /// Appends that a reading follows, the zero count, how many buckets
+    /// are not empty, and each of those as its index and count, by index.
+    /// Read before the classic histogram (`Acquire`), so that its count
+    /// holds all of these.
     pub(crate) fn read_into(&self, out: &mut Vec<u64>) {
+        out.push(PRESENT);
         out.push(self.zero.load(Ordering::Acquire));
         let len_at = out.len();
         out.push(0);
@@ -130,10 +132,28 @@ pub(crate) struct NativeReading<'a> {
     pairs: &'a [u64],
 }
 
+/// Marks a reading in the arena; [`ABSENT`] stands for one left out.
+const PRESENT: u64 = 1;
+const ABSENT: u64 = 0;
+
 impl<'a> NativeReading<'a> {
+    /// Appends that this scrape has no reading of the buckets.
+    pub(crate) fn write_absent(out: &mut Vec<u64>) {
+        out.push(ABSENT);
+    }
+
+    /// The reading at the start of `values` (`None` when it was left out),
+    /// and what follows it; `None` when `values` is too short.
+    pub(crate) fn split_optional(values: &'a [u64]) -> Option<(Option<Self>, &'a [u64])> {
+        match values.split_first()? {
+            (&ABSENT, rest) => Some((None, rest)),
+            _ => Self::split(values).map(|(reading, rest)| (Some(reading), rest)),
+        }
+    }
+
     /// The reading at the start of `values`, and what follows it.
     pub(crate) fn split(values: &'a [u64]) -> Option<(Self, &'a [u64])> {
-        let [zero_count, len, rest @ ..] = values else {
+        let [PRESENT, zero_count, len, rest @ ..] = values else {
             return None;
         };
         let pairs_len = usize::try_from(*len).ok()?.checked_mul(2)?;
@@ -145,6 +165,11 @@ impl<'a> NativeReading<'a> {
             };
             (reading, rest)
         })
+    }
+
+    /// Observations in all its buckets, the zero bucket included.
+    pub(crate) fn total(self) -> u64 {
+        self.zero_count + self.pairs.chunks_exact(2).map(|pair| pair[1]).sum::<u64>()
     }
 
     /// Each non-empty bucket's index and count, by index.

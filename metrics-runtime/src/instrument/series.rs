@@ -164,6 +164,9 @@ const RECORD_COUNT: usize = RECORD_IN_FLIGHT + 1;
 const RECORD_SUM_NANOS: usize = RECORD_COUNT + 1;
 const RECORD_HEADER: usize = RECORD_SUM_NANOS + 1;
 
+/// Reads of a series' native buckets before a scrape leaves them out.
+const NATIVE_READS: usize = 4;
+
 impl<'a> Record<'a> {
     /// The record at the start of `values`, and what follows it; `None`
     /// when `values` is too short to hold one of `shape`.
@@ -174,7 +177,7 @@ impl<'a> Record<'a> {
         }
         let (classic, rest) = values.split_at(len);
         let (native, rest) = match shape.native {
-            true => NativeReading::split(rest).map(|(native, rest)| (Some(native), rest))?,
+            true => NativeReading::split_optional(rest)?,
             false => (None, rest),
         };
         Some((Record { classic, native }, rest))
@@ -365,17 +368,37 @@ impl Series {
         let header = arena.len();
         let classic = header + RECORD_HEADER + self.shape.buckets();
         arena.resize(classic, 0);
-        // Native buckets first: the classic count read after them holds
-        // every observation they hold.
-        if let Some(native) = &self.native {
+        let Some(native) = &self.native else {
+            self.read_classic(cells, &mut arena[header..classic]);
+            return;
+        };
+        // Prometheus rejects native buckets that do not add up to the
+        // count. Read them first (the count read after holds them all),
+        // then the count; a call that finished in between makes the two
+        // differ: read again, and after a few tries leave the native
+        // buckets out of this scrape.
+        for _ in 0..NATIVE_READS {
+            arena.truncate(classic);
             native.read_into(arena);
+            let count = self.read_classic(cells, &mut arena[header..classic]);
+            let read = NativeReading::split(&arena[classic..]).map(|(native, _)| native);
+            if read.is_some_and(|native| native.total() == count) {
+                return;
+            }
         }
-        let (record, cumulative) = arena[header..classic].split_at_mut(RECORD_HEADER);
+        arena.truncate(classic);
+        NativeReading::write_absent(arena);
+    }
+
+    /// Reads the classic record into `record` (header and buckets); its count.
+    fn read_classic(&self, cells: &mut Vec<u64>, record: &mut [u64]) -> u64 {
+        let (record, cumulative) = record.split_at_mut(RECORD_HEADER);
         let reading = self.read_into(cells, cumulative);
         record[..Outcome::COUNT].copy_from_slice(&reading.outcomes);
         record[RECORD_IN_FLIGHT] = reading.in_flight;
         record[RECORD_COUNT] = reading.count;
         record[RECORD_SUM_NANOS] = reading.sum_nanos;
+        reading.count
     }
 
     /// Reads the series, its cumulative buckets into `cumulative` (one per
@@ -493,6 +516,43 @@ mod tests {
         let values = series.read();
         assert_eq!(values.outcomes, [1, 0, 1, 0]);
         assert_eq!(values.cumulative_buckets, vec![2, 2, 2]);
+    }
+
+    fn native_shape() -> Arc<SeriesShape> {
+        Arc::new(SeriesShape::new(
+            &["key"],
+            vec![1_000, 1_000_000],
+            true,
+            true,
+            true,
+            SampleRate::ALL,
+            None,
+        ))
+    }
+
+    #[test]
+    fn native_buckets_are_read_only_when_they_add_up_to_the_count() {
+        let shape = native_shape();
+        let series = Series::new(LabelValues::All(&["n"]), &shape);
+        for nanos in [0, 500, 2_000_000] {
+            series.record_start();
+            series.record_finish(Outcome::Ok, Some(nanos));
+        }
+        let mut arena = Vec::new();
+        series.read_record(&mut Vec::new(), &mut arena);
+        let (record, rest) = series.record(&arena).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(record.count(), 3);
+        assert_eq!(record.native().map(NativeReading::total), Some(3));
+        // A native observation without its classic count (a call caught
+        // half-recorded at every read): left out, never a mismatch.
+        series.native.as_ref().unwrap().record(7);
+        let mut arena = Vec::new();
+        series.read_record(&mut Vec::new(), &mut arena);
+        let (record, rest) = series.record(&arena).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(record.count(), 3);
+        assert!(record.native().is_none());
     }
 
     #[test]

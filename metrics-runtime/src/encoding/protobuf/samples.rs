@@ -117,7 +117,9 @@ impl Samples for ProtobufSamples<'_, '_> {
         let bounds = histogram.bounds.values();
         // Allocated only for a series with exemplars.
         let kept: Vec<Option<(Exemplar, HexIds)>> = match histogram.exemplars {
-            Some(exemplars) => (0..bounds.len())
+            // The finite buckets', then `+Inf`'s (native only: the classic
+            // buckets leave `+Inf` out).
+            Some(exemplars) => (0..=bounds.len())
                 .map(|index| exemplars.bucket(index).map(|e| (e, e.hex_ids())))
                 .collect(),
             None => Vec::new(),
@@ -140,6 +142,7 @@ impl Samples for ProtobufSamples<'_, '_> {
             .collect();
         let native_exemplars: Vec<ExemplarSample<'_>> =
             bucket_exemplars.iter().flatten().copied().collect();
+        let bucket_exemplars = &bucket_exemplars[..bucket_exemplars.len().min(bounds.len())];
         let native = native.map(|native| NativeBuckets {
             exemplars: &native_exemplars,
             ..native
@@ -150,7 +153,7 @@ impl Samples for ProtobufSamples<'_, '_> {
             upper_bounds: bounds,
             // The `+Inf` bucket is the count.
             cumulative_counts: &histogram.cumulative[..bounds.len()],
-            bucket_exemplars: &bucket_exemplars,
+            bucket_exemplars,
             created: None,
             native,
         });

@@ -2,7 +2,7 @@
 //! a gauge, or on a `Family<L, Gauge | IntGauge>`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus::core::{Collector, Desc};
@@ -68,13 +68,17 @@ where
 /// The function runs on a shared pool thread with [`COLLECT_BUDGET`] to
 /// answer: one that panics or is slower keeps the metric at its last
 /// value, is counted in `metrics_runtime_collect_skipped_total`, and never
-/// breaks or stalls the scrape. While a slow one is still running, later
+/// breaks or stalls the scrape. Concurrent scrapes take turns (each waits
+/// at most the other's budget); while a slow one is still running, later
 /// scrapes skip it rather than start another.
 #[derive(Clone)]
 pub(crate) struct Collected<G: CollectedGauge> {
     gauge: G,
     compute: Arc<dyn Fn() -> G::Value + Send + Sync>,
     running: Arc<AtomicBool>,
+    /// Held by the scrape computing the value: a concurrent one waits for
+    /// it rather than count a function still running as slow.
+    turn: Arc<Mutex<()>>,
     skips: Arc<CollectSkips>,
     metric: Arc<str>,
 }
@@ -90,6 +94,7 @@ impl<G: CollectedGauge> Collected<G> {
             gauge: gauge.clone(),
             compute: Arc::new(compute),
             running: Arc::new(AtomicBool::new(false)),
+            turn: Arc::default(),
             skips: Arc::new(CollectSkips::new(&metric)),
             metric: Arc::from(metric),
         }
@@ -134,6 +139,9 @@ impl<G: CollectedGauge> Collector for Collected<G> {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
+        // Never taken twice on one thread: the function runs on a pool
+        // thread, and a gather it makes there waits at most one budget.
+        let turn = self.turn.lock().unwrap_or_else(PoisonError::into_inner);
         match self.compute() {
             Ok(value) => self.gauge.set_computed(value),
             Err(reason) => {
@@ -145,6 +153,7 @@ impl<G: CollectedGauge> Collector for Collected<G> {
                 self.skips.count(reason);
             }
         }
+        drop(turn);
         let mut families = self.gauge.collect();
         families.extend(self.skips.collect());
         families

@@ -51,37 +51,36 @@ pub(crate) fn model_type(kind: GatheredType) -> MetricType {
     }
 }
 
-/// Buffers reused from one gathered metric to the next.
+/// Buffers reused from one gathered metric of a family to the next.
 #[derive(Default)]
-pub(crate) struct GatheredScratch {
+pub(crate) struct GatheredScratch<'m> {
+    labels: Vec<(&'m str, &'m str)>,
     upper_bounds: Vec<f64>,
     cumulative_counts: Vec<u64>,
     quantiles: Vec<(f64, f64)>,
 }
 
 /// Appends one gathered `metric` of a family of type `kind`.
-pub(crate) fn write_gathered_metric(
+pub(crate) fn write_gathered_metric<'m>(
     delimited: &mut DelimitedFamily<'_>,
     kind: MetricType,
-    metric: &Metric,
-    scratch: &mut GatheredScratch,
+    metric: &'m Metric,
+    scratch: &mut GatheredScratch<'m>,
 ) {
-    let labels: Vec<(&str, &str)> = metric
-        .get_label()
-        .iter()
-        .map(|l| (l.name(), l.value()))
-        .collect();
-    let timestamp_ms = Some(metric.timestamp_ms()).filter(|&ms| ms != 0);
-    let series = Series {
-        labels: &labels,
-        extra: &[],
-        timestamp_ms,
-    };
     let GatheredScratch {
+        labels,
         upper_bounds,
         cumulative_counts,
         quantiles,
     } = scratch;
+    labels.clear();
+    labels.extend(metric.get_label().iter().map(|l| (l.name(), l.value())));
+    let timestamp_ms = Some(metric.timestamp_ms()).filter(|&ms| ms != 0);
+    let series = Series {
+        labels,
+        extra: &[],
+        timestamp_ms,
+    };
     let sample = match kind {
         MetricType::Counter => Sample::Counter {
             value: crate::gathered::counter_value(metric),

@@ -1,16 +1,17 @@
-//! `#[instrumented(native_histogram)]`: exponential buckets beside the
-//! classic ones, in the protobuf exposition only, and a real Prometheus
-//! with native histograms on computes quantiles from them that match the
-//! durations recorded here within the schema's bound.
+//! `#[instrumented(native_histogram)]` and `#[metric(native_histogram)]`:
+//! exponential buckets beside the classic ones, in the protobuf exposition
+//! only, and a real Prometheus with native histograms on computes
+//! quantiles from them that match the values recorded here within the
+//! schema's bound.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
 use metrics_runtime::encoding::Format;
-use metrics_runtime::{http, instrumented};
+use metrics_runtime::{http, instrumented, Family, Histogram, LabelSet, MetricsFamily};
 
-use support::protobuf_model::{decode_delimited, Histogram};
+use support::protobuf_model::{decode_delimited, Histogram as HistogramProto};
 
 #[instrumented(name = "native_wait", labels(phase), native_histogram, buckets = [0.01, 0.1])]
 fn wait(phase: &str, millis: u64) {
@@ -18,32 +19,25 @@ fn wait(phase: &str, millis: u64) {
     std::thread::sleep(Duration::from_millis(millis));
 }
 
+#[derive(LabelSet)]
+struct Account<'a> {
+    account: &'a str,
+}
+
+#[derive(MetricsFamily)]
+struct Ledger {
+    /// Amount of each booking, in euros; refunds are negative.
+    #[metric(native_histogram, buckets = [0.0, 100.0])]
+    native_booking_euros: Family<Account<'static>, Histogram>,
+}
+
 /// Bucket `index`'s upper bound at schema 3: `2^(index / 8)` seconds.
 fn upper_bound(index: i32) -> f64 {
     2f64.powf(f64::from(index) / 8.0)
 }
 
-/// The native buckets of `histogram` as (index, count), from its spans
-/// and deltas.
-fn native_buckets(histogram: &Histogram) -> Vec<(i32, u64)> {
-    let mut buckets = Vec::new();
-    let mut deltas = histogram.positive_delta.iter();
-    let (mut index, mut count) = (0i32, 0i64);
-    for (n, span) in histogram.positive_span.iter().enumerate() {
-        let offset = span.offset.unwrap_or(0);
-        index = if n == 0 { offset } else { index + offset };
-        for _ in 0..span.length.unwrap_or(0) {
-            count += deltas.next().copied().expect("a delta per bucket");
-            buckets.push((index, u64::try_from(count).expect("a count")));
-            index += 1;
-        }
-    }
-    assert!(deltas.next().is_none(), "more deltas than buckets");
-    buckets
-}
-
 /// The `native_wait_duration_seconds` histogram of `phase`, decoded.
-fn histogram_of(phase: &str) -> Histogram {
+fn histogram_of(phase: &str) -> HistogramProto {
     let body = Format::Protobuf.encode(metrics_runtime::registry());
     let family = decode_delimited(&body)
         .into_iter()
@@ -73,7 +67,7 @@ fn durations_land_in_the_native_bucket_that_holds_them() {
     assert_eq!(histogram.schema, Some(3));
     assert_eq!(histogram.sample_count, Some(6));
     assert_eq!(histogram.zero_count, Some(0));
-    let buckets = native_buckets(&histogram);
+    let buckets = histogram.positive_buckets();
     assert_eq!(buckets.iter().map(|(_, count)| count).sum::<u64>(), 6);
     // Each call took at least its sleep and at most what the test measured
     // around it (1 % either way for the two clocks): a bucket holding a
@@ -109,6 +103,13 @@ async fn prometheus_quantiles_from_native_buckets_match_the_recorded_durations()
         let server = support::prometheus::start(target, &["--enable-feature=native-histograms"])?;
         // Scraped once before the calls, so that `rate` sees all of them.
         wait("scraped", 1);
+        let bookings = Ledger::global()
+            .native_booking_euros
+            .with(&Account { account: "shop" });
+        for cents in 1..=1000 {
+            bookings.observe(f64::from(cents) / 10.0);
+            bookings.observe(-f64::from(cents) / 100.0);
+        }
         let up = support::prometheus::poll(Duration::from_secs(30), || {
             support::prometheus::target_up(&server).then_some(())
         });
@@ -130,14 +131,37 @@ async fn prometheus_quantiles_from_native_buckets_match_the_recorded_durations()
         });
         std::thread::sleep(Duration::from_secs(3));
         let estimate = settled.and_then(|()| support::prometheus::scalar(&server, query));
-        Some((durations, estimate, server.log()))
+        let field = |promql: &str| support::prometheus::scalar(&server, promql);
+        let booked = (
+            field("histogram_count(native_booking_euros{account=\"shop\"})"),
+            field("histogram_sum(native_booking_euros{account=\"shop\"})"),
+            field("histogram_quantile(0.9, native_booking_euros{account=\"shop\"})"),
+        );
+        Some((durations, estimate, booked, server.log()))
     })
     .await
     .unwrap();
     ours.shutdown().await.unwrap();
-    let Some((mut durations, estimate, log)) = result else {
+    let Some((mut durations, estimate, booked, log)) = result else {
         return;
     };
+    // A field's native histogram, negative buckets and all: count and sum
+    // exact, and the 0.9 quantile of 2,000 bookings (1,000 refunds of
+    // 0.01..10, 1,000 payments of 0.1..100) is the 800th payment, 80.
+    let (count, sum, quantile) = booked;
+    assert_eq!(count, Some(2000.0), "log:\n{log}");
+    let expected_sum = 50_050.0 - 5_005.0;
+    assert!(
+        sum.is_some_and(|sum| (sum - expected_sum).abs() < 1e-6),
+        "{sum:?}"
+    );
+    let quantile = quantile.expect("a quantile of the field");
+    let width = 2f64.powf(1.0 / 8.0);
+    eprintln!("field 0.9 quantile: Prometheus {quantile}, recorded 80");
+    assert!(
+        quantile <= 80.0 * width && quantile >= 80.0 / width,
+        "{quantile}"
+    );
     // The call before the first scrape is not in the rate.
     durations.sort_by(f64::total_cmp);
     let estimate = estimate.unwrap_or_else(|| panic!("no quantile from Prometheus; log:\n{log}"));

@@ -14,7 +14,9 @@ pub use crate::instrument::guard::{
 pub use crate::label::{LabelBuf, LabelValue};
 pub use crate::linked::{FamilyEntry, FAMILIES, INSTRUMENTED};
 pub use crate::metric_opts::MetricOpts;
-pub use crate::registrar::{metric_name, FieldMetric, Registrar};
+pub use crate::registrar::{
+    assert_native_histogram_field, metric_name, FieldMetric, NativeHistogramField, Registrar,
+};
 pub use linkme;
 
 /// The product of label cardinalities, `None` if any is unbounded or the

@@ -160,7 +160,9 @@ impl Builder {
 
     /// Gives every instrumented function's duration histogram native
     /// (exponential, schema 3) buckets beside its classic ones, as
-    /// `#[instrumented(native_histogram)]` does for one function. They are
+    /// `#[instrumented(native_histogram)]` does for one function, and so
+    /// every [`Histogram`](crate::Histogram) field of a `global()` struct,
+    /// as `#[metric(native_histogram)]` does for one. They are
     /// exposed in the protobuf format, which Prometheus asks for when
     /// started with `--enable-feature=native-histograms`.
     ///

@@ -38,6 +38,7 @@ mod error;
 pub mod exemplars;
 mod family;
 mod gathered;
+pub mod histogram;
 #[cfg(feature = "http")]
 pub mod http;
 mod instrument;
@@ -67,6 +68,7 @@ pub use encoding::{
 };
 pub use error::Error;
 pub use family::{Family, FamilyMetric};
+pub use histogram::Histogram;
 pub use instrument::guard::Outcome;
 pub use label::{LabelBuf, LabelValue};
 pub use label_set::LabelSet;

@@ -16,6 +16,8 @@ pub struct MetricOpts {
     pub buckets: Option<Vec<f64>>,
     /// Label sets a `Family` keeps; `None` for the default.
     pub max_series: Option<usize>,
+    /// Native buckets beside the classic ones, for the toolkit's `Histogram`.
+    pub native_histogram: bool,
 }
 
 impl MetricOpts {

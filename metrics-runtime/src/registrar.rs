@@ -63,6 +63,7 @@ use crate::{Error, LabelSet};
 /// | `labels(a, b)` | label names of a `…Vec` field |
 /// | `buckets = [0.1, 1.0]` or `buckets = PATH` | histogram bounds; a path names a `const`/`static` `[f64; N]` or `&[f64]` |
 /// | `max_series = N` | label sets a `Family` keeps before its `__overflow__` child |
+/// | `native_histogram` | native buckets beside the classic ones, on a [`Histogram`](crate::Histogram) or `Family<L, Histogram>` field |
 /// | `collect = path` | a gauge (or `Family` of gauges) computed at every scrape |
 /// | `flatten` | the field is another `MetricsFamily`, nested |
 ///
@@ -145,19 +146,28 @@ pub struct Registrar {
     /// `register`) or logged and replaced by the defaults (for
     /// `unregistered()`, which cannot fail).
     strict: bool,
+    /// `builder().native_histograms(true)`, for the structs of `global()`.
+    native_histograms: bool,
+}
+
+/// The settings of [`crate::builder()`] that `global()` structs take.
+struct GlobalSettings {
+    prefix: String,
+    const_labels: HashMap<String, String>,
+    native_histograms: bool,
 }
 
 impl Registrar {
     /// Builds `T` into `registry`: all of it, or nothing.
     pub fn register<T: MetricsFamily>(registry: &Registry) -> Result<T, Error> {
-        let (family, collectors) = Registrar::build_with::<T>("", HashMap::new(), true)?;
+        let (family, collectors) = Registrar::build_with::<T>(&GlobalSettings::none(), true)?;
         register_all(registry, collectors)?;
         Ok(family)
     }
 
     /// Builds `T` without registering it.
     pub fn unregistered<T: MetricsFamily>() -> T {
-        match Registrar::build_with("", HashMap::new(), false) {
+        match Registrar::build_with(&GlobalSettings::none(), false) {
             Ok((family, _)) => family,
             // Every name and label was checked at compile time, and bounds
             // checked at start-up are replaced rather than refused: with no
@@ -171,8 +181,7 @@ impl Registrar {
     /// (see [`crate::registration`]); a failure is logged and leaves `T`
     /// measuring, unexported.
     pub fn global<T: MetricsFamily>() -> T {
-        let (prefix, const_labels) = Registrar::global_settings();
-        match Registrar::build_with::<T>(&prefix, const_labels, true) {
+        match Registrar::build_with::<T>(&GlobalSettings::read(), true) {
             Ok((family, collectors)) => {
                 crate::registration::register_soon(move || {
                     if let Err(err) = register_all(crate::registry(), collectors) {
@@ -199,8 +208,7 @@ impl Registrar {
     /// (a capture's); a failure is logged and leaves `T` unexported.
     #[cfg(feature = "testing")]
     pub(crate) fn register_as_global<T: MetricsFamily>(registry: &Registry) -> T {
-        let (prefix, const_labels) = Registrar::global_settings();
-        let registered = Registrar::build_with::<T>(&prefix, const_labels, true)
+        let registered = Registrar::build_with::<T>(&GlobalSettings::read(), true)
             .and_then(|(family, collectors)| register_all(registry, collectors).map(|()| family));
         registered.unwrap_or_else(|err| {
             log::error!(
@@ -211,31 +219,22 @@ impl Registrar {
         })
     }
 
-    /// The metric-name prefix and constant labels of [`crate::builder()`].
-    fn global_settings() -> (String, HashMap<String, String>) {
-        let config = crate::config::config();
-        let prefix = config
-            .namespace
-            .as_ref()
-            .map_or_else(String::new, |namespace| format!("{namespace}_"));
-        (prefix, config.const_labels.iter().cloned().collect())
-    }
-
     fn build_with<T: MetricsFamily>(
-        prefix: &str,
-        const_labels: HashMap<String, String>,
+        settings: &GlobalSettings,
         strict: bool,
     ) -> Result<(T, Vec<Box<dyn Collector>>), Error> {
         let mut registrar = Registrar {
-            const_labels,
+            const_labels: settings.const_labels.clone(),
             collectors: Vec::new(),
             strict,
+            native_histograms: settings.native_histograms,
         };
-        let family = T::build(prefix, &mut registrar)?;
+        let family = T::build(&settings.prefix, &mut registrar)?;
         Ok((family, registrar.collectors))
     }
 
     /// Creates field metric `T` named `name`, to be registered.
+    #[allow(clippy::too_many_arguments)]
     pub fn metric<T: FieldMetric>(
         &mut self,
         name: String,
@@ -243,6 +242,7 @@ impl Registrar {
         labels: &[&str],
         buckets: Option<&[f64]>,
         max_series: Option<usize>,
+        native_histogram: bool,
     ) -> Result<T, Error> {
         // Literal bounds were checked at compile time; a path's here.
         let buckets = match buckets.map(|bounds| crate::config::check_bounds(&name, bounds)) {
@@ -255,6 +255,7 @@ impl Registrar {
         };
         let mut opts = self.opts(name, help, buckets);
         opts.max_series = max_series;
+        opts.native_histogram = native_histogram || self.native_histograms;
         let metric = T::create(&opts, labels)?;
         self.add(metric.clone());
         Ok(metric)
@@ -286,11 +287,37 @@ impl Registrar {
             help: help.to_owned(),
             const_labels: self.const_labels.clone(),
             max_series: None,
+            native_histogram: false,
         }
     }
 
     fn add<C: Collector + 'static>(&mut self, collector: C) {
         self.collectors.push(Box::new(collector));
+    }
+}
+
+impl GlobalSettings {
+    /// No prefix, labels or native buckets: for `register` and `unregistered`.
+    fn none() -> GlobalSettings {
+        GlobalSettings {
+            prefix: String::new(),
+            const_labels: HashMap::new(),
+            native_histograms: false,
+        }
+    }
+
+    /// The metric-name prefix, constant labels and native-histogram switch
+    /// of [`crate::builder()`].
+    fn read() -> GlobalSettings {
+        let config = crate::config::config();
+        GlobalSettings {
+            prefix: config
+                .namespace
+                .as_ref()
+                .map_or_else(String::new, |namespace| format!("{namespace}_")),
+            const_labels: config.const_labels.iter().cloned().collect(),
+            native_histograms: config.native_histograms,
+        }
     }
 }
 
@@ -395,6 +422,34 @@ vector_field! {
     prometheus::IntGaugeVec, Gauge, opts;
     prometheus::HistogramVec, Histogram, histogram_opts;
 }
+
+impl FieldMetric for crate::Histogram {
+    const KIND: MetricKind = MetricKind::Histogram;
+
+    fn create(opts: &MetricOpts, _labels: &[&str]) -> prometheus::Result<Self> {
+        let histogram_opts = opts.histogram_opts();
+        match opts.native_histogram {
+            true => crate::Histogram::native_with_opts(histogram_opts),
+            false => crate::Histogram::with_opts(histogram_opts),
+        }
+    }
+}
+
+/// A field type that `#[metric(native_histogram)]` goes on.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`native_histogram` needs a `metrics_runtime::Histogram` field, not `{Self}`",
+    label = "a `prometheus` histogram has no native buckets; use `metrics_runtime::Histogram` (or `Family<L, metrics_runtime::Histogram>`)"
+)]
+pub trait NativeHistogramField {}
+
+impl NativeHistogramField for crate::Histogram {}
+
+impl<L> NativeHistogramField for Family<L, crate::Histogram> {}
+
+/// Compiles only for a field type that can keep native buckets.
+#[doc(hidden)]
+pub const fn assert_native_histogram_field<T: NativeHistogramField>() {}
 
 impl<L: LabelSet + Send + Sync + 'static, M: FamilyMetric + FieldMetric> FieldMetric
     for Family<L, M>

@@ -132,6 +132,37 @@ impl Histogram {
             || self.zero_threshold.is_some_and(|t| t > 0.0)
             || self.zero_count.is_some_and(|c| c > 0)
     }
+
+    /// The positive native buckets as (index, count), from their spans
+    /// and deltas.
+    pub fn positive_buckets(&self) -> Vec<(i32, u64)> {
+        native_buckets(&self.positive_span, &self.positive_delta)
+    }
+
+    /// The same of the negative values' buckets, by magnitude.
+    pub fn negative_buckets(&self) -> Vec<(i32, u64)> {
+        native_buckets(&self.negative_span, &self.negative_delta)
+    }
+}
+
+/// Native buckets as (index, count) from Prometheus' spans (the first
+/// offset an index, the others gaps) and deltas (each count's difference
+/// from the previous one's).
+fn native_buckets(spans: &[BucketSpan], deltas: &[i64]) -> Vec<(i32, u64)> {
+    let mut buckets = Vec::new();
+    let mut deltas = deltas.iter();
+    let (mut index, mut count) = (0i32, 0i64);
+    for (n, span) in spans.iter().enumerate() {
+        let offset = span.offset.unwrap_or(0);
+        index = if n == 0 { offset } else { index + offset };
+        for _ in 0..span.length.unwrap_or(0) {
+            count += deltas.next().copied().expect("a delta per bucket");
+            buckets.push((index, u64::try_from(count).expect("a count")));
+            index += 1;
+        }
+    }
+    assert!(deltas.next().is_none(), "more deltas than buckets");
+    buckets
 }
 
 #[derive(Clone, PartialEq, Message)]

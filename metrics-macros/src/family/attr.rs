@@ -17,7 +17,8 @@ pub struct ContainerArgs {
     pub krate: Option<Path>,
 }
 
-/// `#[metric(name = "…", help = "…", labels(…), buckets = […], flatten, collect = path)]`.
+/// `#[metric(name = "…", help = "…", labels(…), buckets = […], native_histogram,
+/// flatten, collect = path, max_series = N)]`.
 #[derive(Default)]
 pub struct FieldArgs {
     pub name: Option<LitStr>,
@@ -27,6 +28,7 @@ pub struct FieldArgs {
     pub flatten: Option<Ident>,
     pub collect: Option<(Ident, Path)>,
     pub max_series: Option<(Ident, syn::LitInt)>,
+    pub native_histogram: Option<Ident>,
     /// Every argument's keyword, in the order written.
     pub keywords: Vec<Ident>,
     /// Whether an argument could not be read: checks that an argument is
@@ -36,7 +38,7 @@ pub struct FieldArgs {
 
 const CONTAINER_ARGUMENTS: &str = "`namespace`, `subsystem`, `crate`";
 const FIELD_ARGUMENTS: &str =
-    "`name`, `help`, `labels`, `buckets`, `flatten`, `collect`, `max_series`";
+    "`name`, `help`, `labels`, `buckets`, `native_histogram`, `flatten`, `collect`, `max_series`";
 
 impl ContainerArgs {
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Self {
@@ -79,6 +81,9 @@ impl FieldArgs {
                         )
                     }
                     "flatten" => set(&mut args.flatten, keyword, keyword.clone(), errors),
+                    "native_histogram" => {
+                        set(&mut args.native_histogram, keyword, keyword.clone(), errors)
+                    }
                     "max_series" => {
                         let limit = value(input)?;
                         set(

@@ -106,9 +106,16 @@ fn expand(plan: &Plan) -> TokenStream {
                     Some(limit) => quote!(::core::option::Option::Some(#limit)),
                     None => quote!(::core::option::Option::None),
                 };
-                quote_spanned!(ty.span()=> registrar.metric::<#ty>(
-                    #krate::__private::metric_name(&prefix, &[#name]), #help, &[#(#labels),*], #buckets, #max_series,
-                ))
+                let native = spec.native_histogram.is_some();
+                let check = spec.native_histogram.as_ref().map(|_| {
+                    quote_spanned!(ty.span()=> const _: () = #krate::__private::assert_native_histogram_field::<#ty>();)
+                });
+                quote_spanned!(ty.span()=> {
+                    #check
+                    registrar.metric::<#ty>(
+                        #krate::__private::metric_name(&prefix, &[#name]), #help, &[#(#labels),*], #buckets, #max_series, #native,
+                    )
+                })
             }
             Role::Collected(spec, _) => {
                 let (name, help, ..) = spec_tokens(spec, krate);

@@ -40,6 +40,8 @@ pub struct MetricSpec {
     pub labels: Vec<String>,
     pub buckets: Option<PlannedBuckets>,
     pub max_series: Option<usize>,
+    /// `native_histogram`, kept for the span of the type check it adds.
+    pub native_histogram: Option<Ident>,
 }
 
 pub fn plan<'a>(family: &FamilyStruct<'a>, errors: &mut Errors) -> Plan<'a> {
@@ -122,6 +124,7 @@ fn role(field: &MetricField, errors: &mut Errors) -> Role {
         labels: labels(field, errors),
         buckets: buckets(field, errors),
         max_series: max_series(field, errors),
+        native_histogram: native_histogram(field, errors),
     };
     match &args.collect {
         Some((keyword, path)) => {
@@ -261,6 +264,21 @@ fn buckets(field: &MetricField, errors: &mut Errors) -> Option<PlannedBuckets> {
         errors.at(keyword.span(), "`buckets` go on a histogram field");
     }
     Some(checked_buckets(buckets, errors))
+}
+
+/// `native_histogram` on a histogram field; whether the type can keep
+/// native buckets is checked by the compiler, at the type.
+fn native_histogram(field: &MetricField, errors: &mut Errors) -> Option<Ident> {
+    let keyword = field.args.native_histogram.as_ref()?;
+    let message = match field.kind {
+        FieldKind::Scalar(MetricType::Histogram) | FieldKind::Family(Some(MetricType::Histogram)) => {
+            return Some(keyword.clone())
+        }
+        FieldKind::Vector(MetricType::Histogram) => "a `prometheus` `HistogramVec` has no native buckets; use `Family<L, metrics_runtime::Histogram>` with `native_histogram`",
+        _ => "`native_histogram` goes on a histogram field: `metrics_runtime::Histogram` or `Family<L, metrics_runtime::Histogram>`",
+    };
+    errors.at(keyword.span(), message);
+    None
 }
 
 /// `max_series = N` on a `Family` field: the only kind whose children the

@@ -69,7 +69,13 @@ impl<M: FamilyMetric> DirectChildren<M> {
         }
     }
 
-    fn write_child(&self, child: &Child<M>, labels: &ChildLabels, out: &mut dyn Samples) {
+    fn write_child(
+        &self,
+        child: &Child<M>,
+        labels: &ChildLabels,
+        scratch: &mut Vec<u64>,
+        out: &mut dyn Samples,
+    ) {
         let pairs = child.pairs(labels);
         let labels = Labels {
             series: &pairs,
@@ -77,6 +83,9 @@ impl<M: FamilyMetric> DirectChildren<M> {
             // Constant labels are part of each child's text.
             constant: &NoLabels,
         };
+        if let Some(histogram) = child.metric.as_histogram() {
+            return histogram.write_child(labels, scratch, out);
+        }
         let value = Number::Float(child.metric.value());
         match self.kind {
             MetricType::COUNTER => out.counter(labels, value, None),
@@ -90,15 +99,17 @@ impl<M: FamilyMetric> DirectFamily for DirectChildren<M> {
         let Some(labels) = self.hashed.labels() else {
             return;
         };
+        // Histograms are read into it, one child after the other.
+        let mut scratch = Vec::new();
         match &self.by_index {
             Some(slots) => {
                 for child in slots.iter().filter_map(OnceLock::get) {
-                    self.write_child(child, labels, out);
+                    self.write_child(child, labels, &mut scratch, out);
                 }
             }
             None => self
                 .hashed
-                .for_each(|child| self.write_child(child, labels, out)),
+                .for_each(|child| self.write_child(child, labels, &mut scratch, out)),
         }
     }
 }

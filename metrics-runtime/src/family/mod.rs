@@ -272,6 +272,12 @@ pub trait FamilyMetric: Clone + Send + Sync + 'static {
     fn value(&self) -> f64 {
         f64::NAN
     }
+
+    /// Itself, when it is the toolkit's [`Histogram`](crate::Histogram).
+    #[doc(hidden)]
+    fn as_histogram(&self) -> Option<&crate::Histogram> {
+        None
+    }
 }
 
 macro_rules! family_metric {

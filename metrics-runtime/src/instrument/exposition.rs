@@ -155,7 +155,7 @@ impl Exposition<'_> {
     }
 }
 
-fn metric_family(
+pub(crate) fn metric_family(
     name: String,
     help: String,
     kind: proto::MetricType,

@@ -80,24 +80,37 @@ impl NativeBuckets {
     /// the classic histogram's count, added before it.
     #[inline]
     pub(crate) fn record(&self, nanos: u64) {
-        let seconds = nanos as f64 * 1e-9;
-        if seconds <= ZERO_THRESHOLD {
+        self.record_magnitude(nanos as f64 * 1e-9);
+    }
+
+    /// Counts one positive value; one at most [`ZERO_THRESHOLD`] (or NaN,
+    /// as Go's client counts it) goes to the zero bucket.
+    #[inline]
+    fn record_magnitude(&self, value: f64) {
+        if value <= ZERO_THRESHOLD || value.is_nan() {
             self.zero.fetch_add(1, Ordering::Release);
             return;
         }
-        let index = index_of(seconds).clamp(MIN_INDEX, MAX_INDEX);
+        let index = index_of(value).clamp(MIN_INDEX, MAX_INDEX);
         let slot = (index - MIN_INDEX) as usize;
         let chunk = self.chunks[slot / CHUNK].get_or_init(Box::default);
         chunk[slot % CHUNK].fetch_add(1, Ordering::Release);
     }
 
     /// Appends that a reading follows, the zero count, how many buckets
-    /// are not empty, and each of those as its index and count, by index.
-    /// Read before the classic histogram (`Acquire`), so that its count
-    /// holds all of these.
+    /// are not empty, and each of those as its index and count, by index;
+    /// then that no negative bucket is. Read before the classic histogram
+    /// (`Acquire`), so that its count holds all of these.
     pub(crate) fn read_into(&self, out: &mut Vec<u64>) {
         out.push(PRESENT);
         out.push(self.zero.load(Ordering::Acquire));
+        self.read_buckets_into(out);
+        out.push(0);
+    }
+
+    /// Appends how many buckets are not empty, then each one's index and
+    /// count, by index.
+    fn read_buckets_into(&self, out: &mut Vec<u64>) {
         let len_at = out.len();
         out.push(0);
         let mut len = 0;
@@ -122,6 +135,43 @@ impl NativeBuckets {
     }
 }
 
+/// Native buckets for values of either sign: one set for the positive
+/// ones, and one for the magnitudes of the negative ones; the zero bucket
+/// (values within [`ZERO_THRESHOLD`] of zero) is the positive set's.
+#[derive(Debug)]
+pub(crate) struct SignedNativeBuckets {
+    positive: NativeBuckets,
+    negative: NativeBuckets,
+}
+
+impl SignedNativeBuckets {
+    pub(crate) fn new() -> Self {
+        SignedNativeBuckets {
+            positive: NativeBuckets::new(),
+            negative: NativeBuckets::new(),
+        }
+    }
+
+    /// Counts one observation, as [`NativeBuckets::record`] does.
+    #[inline]
+    pub(crate) fn record(&self, value: f64) {
+        if value < -ZERO_THRESHOLD {
+            self.negative.record_magnitude(-value);
+        } else {
+            self.positive.record_magnitude(value);
+        }
+    }
+
+    /// Appends a reading, as [`NativeBuckets::read_into`] does, with the
+    /// negative buckets.
+    pub(crate) fn read_into(&self, out: &mut Vec<u64>) {
+        out.push(PRESENT);
+        out.push(self.positive.zero.load(Ordering::Acquire));
+        self.positive.read_buckets_into(out);
+        self.negative.read_buckets_into(out);
+    }
+}
+
 /// Native buckets as [`NativeBuckets::read_into`] wrote them, for the
 /// protobuf format.
 #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
@@ -130,6 +180,8 @@ pub(crate) struct NativeReading<'a> {
     pub(crate) zero_count: u64,
     /// `(index, count)` pairs, flattened, by index.
     pairs: &'a [u64],
+    /// The same of the negative values' magnitudes.
+    negative_pairs: &'a [u64],
 }
 
 /// Marks a reading in the arena; [`ABSENT`] stands for one left out.
@@ -153,32 +205,51 @@ impl<'a> NativeReading<'a> {
 
     /// The reading at the start of `values`, and what follows it.
     pub(crate) fn split(values: &'a [u64]) -> Option<(Self, &'a [u64])> {
-        let [PRESENT, zero_count, len, rest @ ..] = values else {
+        let [PRESENT, zero_count, rest @ ..] = values else {
             return None;
         };
-        let pairs_len = usize::try_from(*len).ok()?.checked_mul(2)?;
-        (rest.len() >= pairs_len).then(|| {
-            let (pairs, rest) = rest.split_at(pairs_len);
-            let reading = NativeReading {
-                zero_count: *zero_count,
-                pairs,
-            };
-            (reading, rest)
-        })
+        let (pairs, rest) = split_pairs(rest)?;
+        let (negative_pairs, rest) = split_pairs(rest)?;
+        let reading = NativeReading {
+            zero_count: *zero_count,
+            pairs,
+            negative_pairs,
+        };
+        Some((reading, rest))
     }
 
     /// Observations in all its buckets, the zero bucket included.
     pub(crate) fn total(self) -> u64 {
-        self.zero_count + self.pairs.chunks_exact(2).map(|pair| pair[1]).sum::<u64>()
+        let counts = |pairs: &[u64]| pairs.chunks_exact(2).map(|pair| pair[1]).sum::<u64>();
+        self.zero_count + counts(self.pairs) + counts(self.negative_pairs)
     }
 
-    /// Each non-empty bucket's index and count, by index.
+    /// Each non-empty positive bucket's index and count, by index.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     pub(crate) fn buckets(self) -> impl Iterator<Item = (i32, u64)> + 'a {
-        self.pairs
-            .chunks_exact(2)
-            .map(|pair| (pair[0] as i64 as i32, pair[1]))
+        indexed(self.pairs)
     }
+
+    /// The same of the buckets of negative values, by the index of their
+    /// magnitude.
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+    pub(crate) fn negative_buckets(self) -> impl Iterator<Item = (i32, u64)> + 'a {
+        indexed(self.negative_pairs)
+    }
+}
+
+/// The pairs behind a count of them at the start of `values`, and what
+/// follows.
+fn split_pairs(values: &[u64]) -> Option<(&[u64], &[u64])> {
+    let (len, rest) = values.split_first()?;
+    let pairs_len = usize::try_from(*len).ok()?.checked_mul(2)?;
+    (rest.len() >= pairs_len).then(|| rest.split_at(pairs_len))
+}
+
+fn indexed(pairs: &[u64]) -> impl Iterator<Item = (i32, u64)> + '_ {
+    pairs
+        .chunks_exact(2)
+        .map(|pair| (pair[0] as i64 as i32, pair[1]))
 }
 
 #[cfg(test)]
@@ -233,5 +304,25 @@ mod tests {
                 (MAX_INDEX, 1)
             ]
         );
+        assert_eq!(reading.negative_buckets().count(), 0);
+    }
+
+    #[test]
+    fn negative_values_count_by_magnitude_and_nan_counts_as_zero() {
+        let buckets = SignedNativeBuckets::new();
+        for value in [-1.0, -1.0, -0.003, 0.0, f64::NAN, 2.0] {
+            buckets.record(value);
+        }
+        let mut out = Vec::new();
+        buckets.read_into(&mut out);
+        let (reading, rest) = NativeReading::split(&out).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(reading.zero_count, 2);
+        assert_eq!(reading.buckets().collect::<Vec<_>>(), [(8, 1)]);
+        assert_eq!(
+            reading.negative_buckets().collect::<Vec<_>>(),
+            [(index_of(0.003), 1), (0, 2)]
+        );
+        assert_eq!(reading.total(), 6);
     }
 }

@@ -1,7 +1,7 @@
 //! A small service written the way users write one: module-level metrics
 //! reached through `global()`, instrumented functions, a `/metrics` server.
 
-use metrics_runtime::{instrumented, Family, LabelSet, LabelValue, MetricsFamily};
+use metrics_runtime::{instrumented, Family, Histogram, LabelSet, LabelValue, MetricsFamily};
 use prometheus::{IntCounter, IntGauge};
 
 /// How an order ended.
@@ -27,6 +27,9 @@ pub struct ShopMetrics {
     /// Items waiting to ship, read at every scrape.
     #[metric(collect = backlog)]
     pub backlog: IntGauge,
+    /// Amount of each order, in euros.
+    #[metric(buckets = [10.0, 100.0], native_histogram)]
+    pub order_amount_euros: Histogram,
 }
 
 fn backlog() -> f64 {
@@ -45,10 +48,9 @@ pub fn place_order(method: &str, amount: u32) -> Result<u32, Declined> {
     } else {
         Outcome::Placed
     };
-    ShopMetrics::global()
-        .orders_total
-        .with(&Order { method, outcome })
-        .inc();
+    let metrics = ShopMetrics::global();
+    metrics.orders_total.with(&Order { method, outcome }).inc();
+    metrics.order_amount_euros.observe(f64::from(amount));
     match outcome {
         Outcome::Placed => Ok(amount),
         Outcome::Declined => Err(Declined),

@@ -60,6 +60,8 @@ fn snapshots_read_counters_gauges_and_histograms() {
         2.0
     );
     assert_eq!(snapshot.gauge("shop_backlog", &[]), 3.0);
+    let amounts = snapshot.histogram("shop_order_amount_euros", &[]);
+    assert_eq!((amounts.count, amounts.sum), (2, 3.0));
     let global = Snapshot::take();
     assert_eq!(
         global.counter(

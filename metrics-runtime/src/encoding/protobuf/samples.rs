@@ -22,6 +22,8 @@ pub(crate) struct ProtobufScratch {
     pairs: Vec<(&'static str, &'static str)>,
     spans: Vec<(i32, u32)>,
     deltas: Vec<i64>,
+    negative_spans: Vec<(i32, u32)>,
+    negative_deltas: Vec<i64>,
 }
 
 impl ProtobufSamples<'_, '_> {
@@ -101,14 +103,23 @@ impl Samples for ProtobufSamples<'_, '_> {
             std::mem::take(&mut self.scratch.spans),
             std::mem::take(&mut self.scratch.deltas),
         );
+        let (mut negative_spans, mut negative_deltas) = (
+            std::mem::take(&mut self.scratch.negative_spans),
+            std::mem::take(&mut self.scratch.negative_deltas),
+        );
         let native = histogram.native.map(|native| {
             spans_and_deltas(native.buckets(), &mut spans, &mut deltas);
+            spans_and_deltas(
+                native.negative_buckets(),
+                &mut negative_spans,
+                &mut negative_deltas,
+            );
             NativeBuckets {
                 schema: native::SCHEMA,
                 zero_threshold: native::ZERO_THRESHOLD,
                 zero_count: native.zero_count,
-                negative_spans: &[],
-                negative_deltas: &[],
+                negative_spans: &negative_spans,
+                negative_deltas: &negative_deltas,
                 positive_spans: &spans,
                 positive_deltas: &deltas,
                 exemplars: &[],
@@ -160,6 +171,8 @@ impl Samples for ProtobufSamples<'_, '_> {
         self.metric(labels, &sample);
         self.scratch.spans = spans;
         self.scratch.deltas = deltas;
+        self.scratch.negative_spans = negative_spans;
+        self.scratch.negative_deltas = negative_deltas;
     }
 }
 

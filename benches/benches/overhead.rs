@@ -367,11 +367,35 @@ fn two_threads(c: &mut Criterion) {
     group.finish();
 }
 
+/// One observation of a value: the `prometheus` histogram against the
+/// toolkit's, with classic buckets only and with native buckets too.
+fn observe(c: &mut Criterion) {
+    let mut group = c.benchmark_group("observe");
+    let opts = || prometheus::HistogramOpts::new("bench_observe", "Observed values.");
+    let theirs = prometheus::Histogram::with_opts(opts()).unwrap();
+    let classic = metrics_runtime::Histogram::with_opts(opts()).unwrap();
+    let native = metrics_runtime::Histogram::native_with_opts(opts()).unwrap();
+    // Values spread over the default buckets and many native ones.
+    let values: Vec<f64> = (0..1024).map(|i| f64::from(i) * 0.0123).collect();
+    let mut next = values.iter().cycle();
+    group.bench_function("bare", |b| b.iter(|| black_box(next.next())));
+    group.bench_function("prometheus_histogram", |b| {
+        b.iter(|| theirs.observe(*black_box(next.next().unwrap())))
+    });
+    group.bench_function("histogram", |b| {
+        b.iter(|| classic.observe(*black_box(next.next().unwrap())))
+    });
+    group.bench_function("histogram_native", |b| {
+        b.iter(|| native.observe(*black_box(next.next().unwrap())))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = single_thread, asynchronous, two_threads
+    targets = single_thread, asynchronous, two_threads, observe
 }
 criterion_main!(benches);

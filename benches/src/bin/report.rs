@@ -88,6 +88,18 @@ const ROWS: &[[&str; 2]] = &[
         "two_threads/prometheus_cached",
     ],
     ["`disabled` feature", "disabled/instrumented"],
+    [
+        "observe a value: `prometheus::Histogram`",
+        "observe/prometheus_histogram",
+    ],
+    [
+        "observe a value: `metrics_runtime::Histogram`",
+        "observe/histogram",
+    ],
+    [
+        "observe a value: `metrics_runtime::Histogram`, native buckets too",
+        "observe/histogram_native",
+    ],
 ];
 
 /// `group/bare` for `group/name`.

@@ -30,6 +30,8 @@
 mod bounded;
 mod build_info;
 pub mod catalog;
+#[cfg(feature = "push")]
+mod client;
 mod collect_pool;
 mod collected;
 mod config;

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{PushError, Pushgateway};
+use crate::client::Backoff;
 
 /// The first wait after a failed interval push; it doubles up to the interval.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -88,7 +89,7 @@ impl Pushgateway {
 #[derive(Debug)]
 struct Pacing {
     every: Duration,
-    backoff: Duration,
+    backoff: Backoff,
     failures: u32,
     /// Pushes skipped because a collector panicked; shared with [`PushTask`].
     panics: Arc<AtomicU64>,
@@ -98,7 +99,7 @@ impl Pacing {
     fn new(every: Duration, panics: Arc<AtomicU64>) -> Pacing {
         Pacing {
             every,
-            backoff: FIRST_BACKOFF.min(every),
+            backoff: Backoff::new(FIRST_BACKOFF, every),
             failures: 0,
             panics,
         }
@@ -124,7 +125,7 @@ impl Pacing {
                     );
                 }
                 self.failures = 0;
-                self.backoff = FIRST_BACKOFF.min(every);
+                self.backoff.reset();
                 every
             }
             // Not the Pushgateway's doing: trying sooner would not help.
@@ -136,8 +137,7 @@ impl Pacing {
             }
             Err(err) => {
                 self.failures = self.failures.saturating_add(1);
-                let wait = self.backoff;
-                self.backoff = self.backoff.saturating_mul(2).min(every);
+                let wait = self.backoff.next_wait();
                 if err.is_rejection() {
                     log::error!(
                         "push to the Pushgateway at {url} failed: {err}; retrying in {wait:?}"

@@ -30,7 +30,7 @@
 mod bounded;
 mod build_info;
 pub mod catalog;
-#[cfg(feature = "push")]
+#[cfg(any(feature = "push", feature = "remote-write"))]
 mod client;
 mod collect_pool;
 mod collected;
@@ -53,6 +53,8 @@ pub mod push;
 mod registrar;
 mod registration;
 mod registry;
+#[cfg(feature = "remote-write")]
+pub mod remote_write;
 mod self_metrics;
 pub mod snapshot;
 #[cfg(feature = "testing")]

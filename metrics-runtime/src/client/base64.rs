@@ -1,7 +1,7 @@
 //! RFC 4648 base64: standard (basic auth) and URL-safe (Pushgateway paths).
 
 /// The standard alphabet, for `Authorization: Basic`.
-#[allow(dead_code)] // used by remote write
+#[cfg_attr(not(feature = "remote-write"), allow(dead_code))]
 pub(crate) const STANDARD: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 /// The URL- and filename-safe alphabet.

@@ -108,10 +108,10 @@ impl Writer {
                 next_read = Instant::now() + self.every;
             }
             if self.queue.front().is_some() && Instant::now() >= next_send {
-                tokio::select! {
-                    _ = &mut stopped => break,
-                    wait = self.send_oldest() => next_send = Instant::now() + wait,
-                }
+                // Not cancelled by a shutdown: the final flush would only
+                // send the same batch again, and the receiver might have
+                // taken it already.
+                next_send = Instant::now() + self.send_oldest().await;
                 continue;
             }
             let wake = match self.queue.front() {
@@ -247,7 +247,7 @@ impl RemoteWriteTask {
         self.tally.collector_panics.load(Ordering::Relaxed)
     }
 
-    /// Stops the interval (cancelling a request under way), reads the
+    /// Stops the interval (once a request under way has ended), reads the
     /// registry once more, sends what is queued in order, and returns the
     /// last error, if any.
     pub async fn shutdown(mut self) -> Result<(), RemoteWriteError> {

@@ -175,4 +175,29 @@ mod tests {
         let names: Vec<&str> = series[0].labels.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["__name__", "aa", "le", "zz"]);
     }
+
+    #[test]
+    fn every_metric_type_has_its_text_format_series() {
+        let registry = crate::encoding::protobuf::tests::gathered::every_type();
+        let series = time_series(&registry.gather(), 7);
+        assert_eq!(
+            render(&series),
+            [
+                // Untyped, with a timestamp of its own.
+                r#"{__name__="legacy_value",source="x"} 42.5 @1700000000000"#,
+                r#"{__name__="requests_total",method="GET"} 3 @7"#,
+                r#"{__name__="requests_total",method="POST"} 1 @7"#,
+                r#"{__name__="rpc_seconds",quantile="0.5",service="a"} 0.3 @7"#,
+                r#"{__name__="rpc_seconds",quantile="0.99",service="a"} 0.9 @7"#,
+                r#"{__name__="rpc_seconds_sum",service="a"} 4.5 @7"#,
+                r#"{__name__="rpc_seconds_count",service="a"} 10 @7"#,
+                r#"{__name__="temperature_celsius"} -2.5 @7"#,
+                r#"{__name__="wait_seconds_bucket",le="0.5"} 0 @7"#,
+                r#"{__name__="wait_seconds_bucket",le="1"} 1 @7"#,
+                r#"{__name__="wait_seconds_bucket",le="+Inf"} 2 @7"#,
+                r#"{__name__="wait_seconds_sum"} 3.7 @7"#,
+                r#"{__name__="wait_seconds_count"} 2 @7"#,
+            ]
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The HTTP client the exporters share (`push`, `remote_write`): one
-//! request with a timeout, the start of an error answer, and the backoff
-//! between retries.
+//! request with a timeout, the start of an error answer, the backoff
+//! between retries, and the interval task.
 
 use std::time::Duration;
 
@@ -13,9 +13,11 @@ use hyper_util::rt::TokioExecutor;
 mod backoff;
 pub(crate) mod base64;
 mod error_body;
+mod task;
 
 pub(crate) use backoff::Backoff;
 pub(crate) use error_body::read_error_start;
+pub(crate) use task::IntervalTask;
 
 /// The `User-Agent` of every request.
 pub(crate) const USER_AGENT: &str = concat!("metrics-runtime/", env!("CARGO_PKG_VERSION"));

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use prometheus::Registry;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::{PushError, Pushgateway};
-use crate::client::Backoff;
+use crate::client::{Backoff, IntervalTask};
 
 /// The first wait after a failed interval push; it doubles up to the interval.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -45,13 +44,10 @@ impl Pushgateway {
     /// # }
     /// ```
     pub fn spawn_interval(self, registry: Registry, every: Duration) -> PushTask {
-        let (stop, stopped) = oneshot::channel();
         let panics = Arc::new(AtomicU64::new(0));
         let pacing = Pacing::new(every.max(MIN_INTERVAL), Arc::clone(&panics));
-        let handle = tokio::spawn(self.run(registry, pacing, stopped));
         PushTask {
-            stop: Some(stop),
-            handle,
+            task: IntervalTask::spawn(|stopped| self.run(registry, pacing, stopped)),
             panics,
         }
     }
@@ -160,8 +156,7 @@ impl Pacing {
 #[derive(Debug)]
 #[must_use = "dropping a `PushTask` stops it at once; keep it and call `shutdown`"]
 pub struct PushTask {
-    stop: Option<oneshot::Sender<()>>,
-    handle: JoinHandle<Result<(), PushError>>,
+    task: IntervalTask<PushError>,
     panics: Arc<AtomicU64>,
 }
 
@@ -175,19 +170,6 @@ impl PushTask {
     /// Stops the interval (cancelling a push under way), then pushes the
     /// registry one last time and returns how that went.
     pub async fn shutdown(mut self) -> Result<(), PushError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match (&mut self.handle).await {
-            Ok(outcome) => outcome,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => Err(PushError::Cancelled),
-        }
-    }
-}
-
-impl Drop for PushTask {
-    fn drop(&mut self) {
-        self.handle.abort();
+        self.task.stop().await.unwrap_or(Err(PushError::Cancelled))
     }
 }

@@ -8,12 +8,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use prometheus::Registry;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::queue::Queue;
 use super::{batch, RemoteWrite, RemoteWriteError};
-use crate::client::Backoff;
+use crate::client::{Backoff, IntervalTask};
 
 /// The first wait after a failed write; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -60,7 +59,6 @@ impl RemoteWrite {
     /// # }
     /// ```
     pub fn spawn_interval(self, registry: Registry, every: Duration) -> RemoteWriteTask {
-        let (stop, stopped) = oneshot::channel();
         let tally = Arc::new(Tally::default());
         let queue = Queue::new(self.max_pending_samples, Arc::clone(&tally.dropped_samples));
         let writer = Writer {
@@ -73,8 +71,7 @@ impl RemoteWrite {
             tally: Arc::clone(&tally),
         };
         RemoteWriteTask {
-            stop: Some(stop),
-            handle: tokio::spawn(writer.run(stopped)),
+            task: IntervalTask::spawn(|stopped| writer.run(stopped)),
             tally,
         }
     }
@@ -229,8 +226,7 @@ impl Writer {
 #[derive(Debug)]
 #[must_use = "dropping a `RemoteWriteTask` stops it at once; keep it and call `shutdown`"]
 pub struct RemoteWriteTask {
-    stop: Option<oneshot::Sender<()>>,
-    handle: JoinHandle<Result<(), RemoteWriteError>>,
+    task: IntervalTask<RemoteWriteError>,
     tally: Arc<Tally>,
 }
 
@@ -251,19 +247,9 @@ impl RemoteWriteTask {
     /// registry once more, sends what is queued in order, and returns the
     /// last error, if any.
     pub async fn shutdown(mut self) -> Result<(), RemoteWriteError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match (&mut self.handle).await {
-            Ok(outcome) => outcome,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => Err(RemoteWriteError::Cancelled),
-        }
-    }
-}
-
-impl Drop for RemoteWriteTask {
-    fn drop(&mut self) {
-        self.handle.abort();
+        self.task
+            .stop()
+            .await
+            .unwrap_or(Err(RemoteWriteError::Cancelled))
     }
 }

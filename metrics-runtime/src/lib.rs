@@ -30,6 +30,8 @@
 mod bounded;
 mod build_info;
 pub mod catalog;
+#[cfg(any(feature = "push", feature = "remote-write"))]
+mod client;
 mod collect_pool;
 mod collected;
 mod config;
@@ -52,6 +54,8 @@ pub mod push;
 mod registrar;
 mod registration;
 mod registry;
+#[cfg(feature = "remote-write")]
+pub mod remote_write;
 mod self_metrics;
 pub mod snapshot;
 #[cfg(feature = "testing")]

@@ -1,5 +1,6 @@
-//! A tiny fake Pushgateway on 127.0.0.1: answers every request with one
-//! status and body, and keeps the requests it was sent.
+//! A tiny fake Pushgateway (or remote-write receiver) on 127.0.0.1:
+//! answers every request with one status and body, or with statuses in
+//! turn, and keeps the requests it was sent.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +14,20 @@ pub struct Received {
     pub method: String,
     pub path: String,
     pub body: String,
+    /// The request line and headers, as sent.
+    pub head: Vec<String>,
+    /// The body's bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Received {
+    /// The value of header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.iter().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
 }
 
 /// The fake gateway; stops when dropped.
@@ -27,7 +42,13 @@ impl FakeGateway {
     /// Answers every request `status` with `body`, one connection at a
     /// time, on the current runtime.
     pub async fn start(status: u16, body: &'static str) -> FakeGateway {
-        FakeGateway::spawn(status, body).await.0
+        FakeGateway::spawn(vec![status], body).await.0
+    }
+
+    /// Answers the requests with `statuses` in turn (and an empty body),
+    /// the last one to every request after, on the current runtime.
+    pub async fn start_scripted(statuses: &[u16]) -> FakeGateway {
+        FakeGateway::spawn(statuses.to_vec(), "").await.0
     }
 
     /// As [`start`](Self::start), on a thread and runtime of its own: the
@@ -40,7 +61,7 @@ impl FakeGateway {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async move {
-                let (gateway, task) = FakeGateway::spawn(status, body).await;
+                let (gateway, task) = FakeGateway::spawn(vec![status], body).await;
                 let _ = sender.send(gateway);
                 let _ = task.await; // until aborted
             });
@@ -48,15 +69,19 @@ impl FakeGateway {
         receiver.recv().expect("the gateway started")
     }
 
-    async fn spawn(status: u16, body: &'static str) -> (FakeGateway, JoinHandle<()>) {
+    async fn spawn(statuses: Vec<u16>, body: &'static str) -> (FakeGateway, JoinHandle<()>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("bound"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let task = tokio::spawn({
             let received = Arc::clone(&received);
             async move {
+                let mut turn = 0;
                 while let Ok((stream, _)) = listener.accept().await {
-                    answer(stream, status, body, &received).await;
+                    let status = statuses[turn.min(statuses.len() - 1)];
+                    if answer(stream, status, body, &received).await.is_some() {
+                        turn += 1;
+                    }
                 }
             }
         });
@@ -105,6 +130,8 @@ async fn answer(
         method,
         path,
         body: String::from_utf8_lossy(&request_body).into_owned(),
+        head: head.clone(),
+        bytes: request_body,
     });
     let response = format!(
         "HTTP/1.1 {status} Fake\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

@@ -12,6 +12,7 @@ pub mod prometheus;
 pub mod prometheus_client;
 pub mod protobuf_model;
 pub mod scratch;
+pub mod victoria_metrics;
 
 /// One sample line of the text exposition format.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,7 +217,17 @@ impl Server {
     /// Starts `program` with `args` (where `{dir}` and `{port}` are replaced)
     /// on a free 127.0.0.1 port, and waits until `ready_path` answers 200.
     pub fn start(program: &std::path::Path, args: &[&str], ready_path: &str) -> Server {
-        let port = free_port();
+        Server::start_on(free_port(), program, args, ready_path)
+    }
+
+    /// As [`start`](Self::start), on `port` (one picked earlier, which a
+    /// client may already be trying).
+    pub fn start_on(
+        port: u16,
+        program: &std::path::Path,
+        args: &[&str],
+        ready_path: &str,
+    ) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "metrics-test-{}-{}-{port}",
             program

@@ -1,6 +1,7 @@
 //! A real Prometheus (Debian's `prometheus`) scraping a target on
-//! 127.0.0.1 every second, and its query API.
+//! 127.0.0.1 every second, or receiving remote writes, and its query API.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -10,30 +11,39 @@ use super::Server;
 /// `target` every second; `None` where it is not installed and `CI` is
 /// not `true`.
 pub fn start(target: SocketAddr, extra: &[&str]) -> Option<Server> {
-    let prometheus = super::require_binary("prometheus", "apt-get install prometheus")?;
-    let dir = std::env::temp_dir().join(format!(
-        "metrics-prometheus-{}-{}",
-        target.port(),
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("scrape.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
-             - job_name: toolkit\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
+         - job_name: toolkit\n    static_configs:\n      - targets: ['{target}']\n"
+    );
+    start_with(&config, super::free_port(), extra)
+}
+
+/// Starts Prometheus on `port` with its remote-write receiver
+/// (`/api/v1/write`) and nothing to scrape; `None` as for [`start`].
+pub fn start_receiver(port: u16) -> Option<Server> {
+    start_with(
+        "global:\n  scrape_interval: 1m\n",
+        port,
+        &["--web.enable-remote-write-receiver"],
     )
-    .unwrap();
-    let config_arg = format!("--config.file={}", config.display());
+}
+
+/// Starts Prometheus on `port` with the configuration `config` and `extra` flags.
+fn start_with(config: &str, port: u16, extra: &[&str]) -> Option<Server> {
+    let prometheus = super::require_binary("prometheus", "apt-get install prometheus")?;
+    let dir =
+        std::env::temp_dir().join(format!("metrics-prometheus-{port}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_file = dir.join("prometheus.yml");
+    std::fs::write(&config_file, config).unwrap();
+    let config_arg = format!("--config.file={}", config_file.display());
     let mut args = vec![
         config_arg.as_str(),
         "--storage.tsdb.path={dir}/data",
         "--web.listen-address=127.0.0.1:{port}",
     ];
     args.extend_from_slice(extra);
-    let server = Server::start(&prometheus, &args, "/-/ready");
+    let server = Server::start_on(port, &prometheus, &args, "/-/ready");
     // Prometheus has read its configuration once it is ready.
     let _ = std::fs::remove_dir_all(&dir);
     Some(server)
@@ -80,4 +90,28 @@ pub fn scalar(server: &Server, promql: &str) -> Option<f64> {
     )?;
     let value = data["result"].as_array()?.first()?["value"][1].as_str()?;
     value.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
+/// Every series of an instant query's result, as its labels and value;
+/// `None` while nothing answers.
+pub fn vector(server: &Server, promql: &str) -> Option<Vec<(BTreeMap<String, String>, f64)>> {
+    let data = api(
+        server,
+        &format!("/api/v1/query?query={}", super::url_encode(promql)),
+    )?;
+    let result = data["result"].as_array()?.iter().map(|series| {
+        let labels = series["metric"]
+            .as_object()
+            .map_or_else(BTreeMap::new, |labels| {
+                labels
+                    .iter()
+                    .map(|(name, value)| {
+                        (name.clone(), value.as_str().unwrap_or_default().to_owned())
+                    })
+                    .collect()
+            });
+        let value = series["value"][1].as_str().and_then(|v| v.parse().ok());
+        (labels, value.unwrap_or(f64::NAN))
+    });
+    Some(result.collect())
 }

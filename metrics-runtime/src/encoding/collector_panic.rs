@@ -17,7 +17,7 @@ pub(crate) struct CollectorPanic {
 
 impl CollectorPanic {
     /// The message the collector panicked with.
-    #[cfg_attr(not(feature = "push"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "push", feature = "remote-write")), allow(dead_code))]
     pub(crate) fn into_message(self) -> String {
         self.message
     }
@@ -60,6 +60,22 @@ pub(crate) fn try_encode_into(
             message: panic_message(payload.as_ref()),
         }
     })
+}
+
+/// The families of `registry`, gathered as
+/// [`registration::gather`](crate::registration::gather) does, or the
+/// panic of one of its collectors: exporters that send samples rather
+/// than an exposition skip this gather, as they would skip an encode.
+#[cfg(feature = "remote-write")]
+pub(crate) fn try_gather(
+    registry: &Registry,
+) -> Result<Vec<prometheus::proto::MetricFamily>, CollectorPanic> {
+    // Unwind safe for the reason given in `try_encode_into`.
+    panic::catch_unwind(AssertUnwindSafe(|| crate::registration::gather(registry))).map_err(
+        |payload| CollectorPanic {
+            message: panic_message(payload.as_ref()),
+        },
+    )
 }
 
 /// The message a panic was raised with, when it is text.

@@ -137,7 +137,7 @@ fn write_summary(sample: &mut Sample<'_>, metric: &Metric) {
 }
 
 /// A bound or quantile as a label value.
-fn float_text(value: f64) -> String {
+pub(super) fn float_text(value: f64) -> String {
     let mut out = Vec::new();
     write_f64(&mut out, value);
     String::from_utf8(out).unwrap_or_default()

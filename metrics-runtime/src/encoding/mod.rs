@@ -19,11 +19,20 @@ mod text;
 
 #[cfg(feature = "http")]
 pub(crate) use collector_panic::try_encode_into;
+#[cfg(feature = "remote-write")]
+pub(crate) use collector_panic::try_gather;
 pub(crate) use collector_panic::{try_encode, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "protobuf")]
 pub use protobuf::PROTOBUF_CONTENT_TYPE;
+
+/// A histogram bound or summary quantile as the text formats write it
+/// in `le` and `quantile` (`0.25`, `1`, `+Inf`).
+#[cfg(feature = "remote-write")]
+pub(crate) fn float_label_value(value: f64) -> String {
+    foreign::float_text(value)
+}
 
 /// A label value escaped for the exposition formats and PromQL: `\\`, `\"` and `\n`.
 pub(crate) fn escape_label_value(value: &str) -> std::borrow::Cow<'_, str> {

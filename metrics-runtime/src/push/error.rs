@@ -3,8 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// An error body is cut here (in bytes, once escaped): it ends up in logs.
-pub(super) const MAX_ERROR_BODY: usize = 4096;
+use crate::client::{write_chain, Failure};
 
 /// Why a push or delete failed.
 #[derive(Debug)]
@@ -60,13 +59,8 @@ impl fmt::Display for PushError {
             PushError::InvalidArgument(message) => f.write_str(message),
             PushError::NoRuntime => f.write_str("pushing needs a tokio runtime"),
             PushError::Transport(err) => {
-                write!(f, "cannot reach the Pushgateway: {err}")?;
-                let mut cause = err.source();
-                while let Some(err) = cause {
-                    write!(f, ": {err}")?;
-                    cause = err.source();
-                }
-                Ok(())
+                f.write_str("cannot reach the Pushgateway: ")?;
+                write_chain(f, err.as_ref())
             }
             PushError::Timeout(timeout) => {
                 write!(f, "the Pushgateway did not answer within {timeout:?}")
@@ -88,59 +82,12 @@ impl fmt::Display for PushError {
 
 impl std::error::Error for PushError {}
 
-/// The start of a response body as one line of text for the logs:
-/// trimmed, every control or invisible character escaped (`\n`,
-/// `\u{1b}`), and cut to [`MAX_ERROR_BODY`] bytes on a character
-/// boundary, with `…` where it was cut or where `more` was not read.
-pub(super) fn error_body(start: &[u8], more: bool) -> String {
-    let text = String::from_utf8_lossy(start);
-    let mut out = String::new();
-    let mut cut = more;
-    for c in text.trim().chars() {
-        let piece = if needs_escape(c) {
-            c.escape_debug().to_string()
-        } else {
-            c.to_string()
-        };
-        if out.len() + piece.len() > MAX_ERROR_BODY {
-            cut = true;
-            break;
+impl From<Failure> for PushError {
+    fn from(failure: Failure) -> PushError {
+        match failure {
+            Failure::Transport(err) => PushError::Transport(err),
+            Failure::Timeout(timeout) => PushError::Timeout(timeout),
+            Failure::Status { status, body } => PushError::Status { status, body },
         }
-        out.push_str(&piece);
-    }
-    if cut {
-        out.push('…');
-    }
-    out
-}
-
-/// Whether `c` is a control or invisible character (a newline, an ANSI
-/// escape, a bidi override): a body must not forge log lines or move the
-/// terminal's cursor.
-fn needs_escape(c: char) -> bool {
-    c.is_control() || (!matches!(c, '\\' | '"' | '\'') && c.escape_debug().len() > 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_error_bodies_are_cut_on_a_char_boundary() {
-        let body = "é".repeat(MAX_ERROR_BODY);
-        let cut = error_body(body.as_bytes(), false);
-        assert!(cut.len() <= MAX_ERROR_BODY + '…'.len_utf8());
-        assert!(cut.ends_with('…'));
-        assert_eq!(error_body(b"short", true), "short…");
-        assert_eq!(error_body(b" whole\n", false), "whole");
-    }
-
-    #[test]
-    fn control_and_invisible_characters_are_escaped() {
-        let body = "bad\nFAKE log line\r\u{1b}[2J\u{202e}tab\there é \"q\" \\ '\n";
-        assert_eq!(
-            error_body(body.as_bytes(), false),
-            "bad\\nFAKE log line\\r\\u{1b}[2J\\u{202e}tab\\there é \"q\" \\ '"
-        );
     }
 }

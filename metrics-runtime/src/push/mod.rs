@@ -21,11 +21,9 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request, Uri};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use prometheus::Registry;
 
+use crate::client::{self, Client};
 use crate::encoding::TEXT_CONTENT_TYPE;
 
 mod body;
@@ -55,7 +53,7 @@ pub struct Pushgateway {
     job: Option<String>,
     grouping: Vec<(String, String)>,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client,
 }
 
 impl Pushgateway {
@@ -64,18 +62,12 @@ impl Pushgateway {
     /// The URL is checked when pushing: only `http://` is supported, and a
     /// path (`http://proxy/pushgateway`) is kept as a prefix.
     pub fn new(url: impl Into<String>) -> Pushgateway {
-        // One request per push, often minutes apart: an idle pooled
-        // connection would only go stale, or outlive the runtime it
-        // belongs to.
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(0)
-            .build(HttpConnector::new());
         Pushgateway {
             url: url.into(),
             job: None,
             grouping: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
-            client,
+            client: Client::new(),
         }
     }
 
@@ -121,17 +113,17 @@ impl Pushgateway {
 
     async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<(), PushError> {
         let uri = self.target()?;
-        if tokio::runtime::Handle::try_current().is_err() {
+        if !client::in_runtime() {
             return Err(PushError::NoRuntime);
         }
         let body = match registry {
             Some(registry) => Some(body::encode(registry).await?),
             None => None,
         };
-        let mut request = Request::builder().method(method).uri(uri).header(
-            USER_AGENT,
-            concat!("metrics-runtime/", env!("CARGO_PKG_VERSION")),
-        );
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(USER_AGENT, client::USER_AGENT);
         let body = match body {
             Some(text) => {
                 request = request.header(CONTENT_TYPE, TEXT_CONTENT_TYPE);
@@ -142,28 +134,7 @@ impl Pushgateway {
         let request = request
             .body(body)
             .map_err(|_| self.invalid_url("not a valid URL"))?;
-        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(PushError::Timeout(self.timeout)),
-        }
-    }
-
-    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<(), PushError> {
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|err| PushError::Transport(Box::new(err)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        // The body says why (an inconsistent metric, say): its start is
-        // enough, however long it is.
-        Err(PushError::Status {
-            status: status.as_u16(),
-            body: body::read_error_start(response.into_body()).await,
-        })
+        Ok(self.client.send(request, self.timeout).await?)
     }
 
     /// The URL of the group: `<base>/metrics/job/<job>{/<label>/<value>}`.
@@ -211,25 +182,8 @@ impl Pushgateway {
 
     /// `http://authority[/prefix]`, without a trailing `/`.
     fn base(&self) -> Result<String, PushError> {
-        let uri: Uri = self
-            .url
-            .parse()
-            .map_err(|_| self.invalid_url("not a valid URL"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(self.invalid_url(
-                    "https is not supported; use http:// (to a TLS-terminating proxy if needed)",
-                ))
-            }
-            Some(_) => return Err(self.invalid_url("the scheme must be http://")),
-            None => return Err(self.invalid_url("expected http://host:port")),
-        }
-        let authority = match uri.authority() {
-            Some(authority) if !authority.as_str().contains('@') => authority,
-            Some(_) => return Err(self.invalid_url("credentials in the URL are not supported")),
-            None => return Err(self.invalid_url("expected http://host:port")),
-        };
+        let uri = client::parse_http_url(&self.url).map_err(|reason| self.invalid_url(reason))?;
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if uri.query().is_some() {
             return Err(self.invalid_url("a query string is not supported"));
         }

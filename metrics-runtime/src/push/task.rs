@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use prometheus::Registry;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::{PushError, Pushgateway};
+use crate::client::{Backoff, IntervalTask};
 
 /// The first wait after a failed interval push; it doubles up to the interval.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -44,13 +44,10 @@ impl Pushgateway {
     /// # }
     /// ```
     pub fn spawn_interval(self, registry: Registry, every: Duration) -> PushTask {
-        let (stop, stopped) = oneshot::channel();
         let panics = Arc::new(AtomicU64::new(0));
         let pacing = Pacing::new(every.max(MIN_INTERVAL), Arc::clone(&panics));
-        let handle = tokio::spawn(self.run(registry, pacing, stopped));
         PushTask {
-            stop: Some(stop),
-            handle,
+            task: IntervalTask::spawn(|stopped| self.run(registry, pacing, stopped)),
             panics,
         }
     }
@@ -88,7 +85,7 @@ impl Pushgateway {
 #[derive(Debug)]
 struct Pacing {
     every: Duration,
-    backoff: Duration,
+    backoff: Backoff,
     failures: u32,
     /// Pushes skipped because a collector panicked; shared with [`PushTask`].
     panics: Arc<AtomicU64>,
@@ -98,7 +95,7 @@ impl Pacing {
     fn new(every: Duration, panics: Arc<AtomicU64>) -> Pacing {
         Pacing {
             every,
-            backoff: FIRST_BACKOFF.min(every),
+            backoff: Backoff::new(FIRST_BACKOFF, every),
             failures: 0,
             panics,
         }
@@ -124,7 +121,7 @@ impl Pacing {
                     );
                 }
                 self.failures = 0;
-                self.backoff = FIRST_BACKOFF.min(every);
+                self.backoff.reset();
                 every
             }
             // Not the Pushgateway's doing: trying sooner would not help.
@@ -136,8 +133,7 @@ impl Pacing {
             }
             Err(err) => {
                 self.failures = self.failures.saturating_add(1);
-                let wait = self.backoff;
-                self.backoff = self.backoff.saturating_mul(2).min(every);
+                let wait = self.backoff.next_wait();
                 if err.is_rejection() {
                     log::error!(
                         "push to the Pushgateway at {url} failed: {err}; retrying in {wait:?}"
@@ -160,8 +156,7 @@ impl Pacing {
 #[derive(Debug)]
 #[must_use = "dropping a `PushTask` stops it at once; keep it and call `shutdown`"]
 pub struct PushTask {
-    stop: Option<oneshot::Sender<()>>,
-    handle: JoinHandle<Result<(), PushError>>,
+    task: IntervalTask<PushError>,
     panics: Arc<AtomicU64>,
 }
 
@@ -175,19 +170,6 @@ impl PushTask {
     /// Stops the interval (cancelling a push under way), then pushes the
     /// registry one last time and returns how that went.
     pub async fn shutdown(mut self) -> Result<(), PushError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match (&mut self.handle).await {
-            Ok(outcome) => outcome,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => Err(PushError::Cancelled),
-        }
-    }
-}
-
-impl Drop for PushTask {
-    fn drop(&mut self) {
-        self.handle.abort();
+        self.task.stop().await.unwrap_or(Err(PushError::Cancelled))
     }
 }

@@ -7,7 +7,7 @@ mod samples;
 mod writer;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use prometheus::proto::{Histogram, Metric, MetricType as GatheredType, Summary};
 

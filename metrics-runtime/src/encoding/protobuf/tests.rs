@@ -5,7 +5,7 @@ use prost::Message;
 use super::model::{self, MetricType, Timestamp};
 use super::*;
 
-mod gathered;
+pub(crate) mod gathered;
 mod histograms;
 
 /// Every length-delimited family of `bytes`, in order; all of `bytes` must be used.

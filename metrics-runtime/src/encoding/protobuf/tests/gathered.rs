@@ -153,7 +153,7 @@ fn fixed_family(name: &str, help: &str, kind: Gathered, metrics: Vec<Metric>) ->
 }
 
 /// A registry with a counter vector, a gauge, a histogram, a summary and an untyped value.
-fn every_type() -> prometheus::Registry {
+pub(crate) fn every_type() -> prometheus::Registry {
     let registry = prometheus::Registry::new();
     let requests = prometheus::IntCounterVec::new(
         prometheus::Opts::new("requests_total", "Requests."),

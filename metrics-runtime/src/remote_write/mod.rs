@@ -1,0 +1,325 @@
+//! Prometheus remote write 1.0 from inside a tokio runtime: a registry's
+//! samples sent as snappy-compressed protobuf to Prometheus, VictoriaMetrics,
+//! Mimir, Thanos or any other receiver, once or on an interval.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), metrics_runtime::remote_write::RemoteWriteError> {
+//! use metrics_runtime::remote_write::RemoteWrite;
+//!
+//! RemoteWrite::new("http://127.0.0.1:9090/api/v1/write")
+//!     .basic_auth("ingest", "s3cret")
+//!     .header("X-Scope-OrgID", "team-a")
+//!     .write(metrics_runtime::registry())
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{
+    HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT,
+};
+use hyper::{Method, Request};
+use prometheus::Registry;
+
+use crate::client::{self, base64, Client};
+
+mod batch;
+mod error;
+mod proto;
+mod queue;
+mod series;
+mod task;
+
+pub use error::RemoteWriteError;
+pub use task::RemoteWriteTask;
+
+use batch::Batch;
+
+/// How long one request may take, unless [`RemoteWrite::timeout`] says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Samples an interval writer keeps for a receiver that is down, unless
+/// [`RemoteWrite::max_pending_samples`] says otherwise.
+const DEFAULT_MAX_PENDING_SAMPLES: usize = 500_000;
+/// The remote-write protocol version this client speaks.
+const PROTOCOL_VERSION: &str = "0.1.0";
+/// Headers the protocol sets, which [`RemoteWrite::header`] may not replace.
+const RESERVED: [&str; 6] = [
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "host",
+    "transfer-encoding",
+    "x-prometheus-remote-write-version",
+];
+
+/// Where and how to send samples: a receiver's URL, its credentials and
+/// extra headers.
+///
+/// Requests go over plain HTTP (no TLS yet) with a timeout of 10 seconds,
+/// and must be awaited on a tokio runtime with IO and timers enabled (as
+/// `#[tokio::main]` builds); they never block the runtime's threads: the
+/// registry is read and encoded on tokio's blocking pool
+/// (`spawn_blocking`), and of an error answer only the first 4 KiB are read.
+///
+/// Each sample carries the time the registry was read, in milliseconds;
+/// series are named as in the text format (`_bucket{le="…"}`, `_sum`,
+/// `_count`, `{quantile="…"}`), their labels sorted by name.
+#[derive(Clone)]
+pub struct RemoteWrite {
+    url: String,
+    authorization: Option<Authorization>,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    max_pending_samples: usize,
+    client: Client,
+}
+
+/// The credentials of the `Authorization` header.
+#[derive(Clone)]
+enum Authorization {
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+impl RemoteWrite {
+    /// A writer to the remote-write endpoint at `url`, such as
+    /// `http://127.0.0.1:9090/api/v1/write` (Prometheus) or
+    /// `http://127.0.0.1:8428/api/v1/write` (VictoriaMetrics).
+    ///
+    /// The URL is checked when writing: only `http://` is supported for now.
+    pub fn new(url: impl Into<String>) -> RemoteWrite {
+        RemoteWrite {
+            url: url.into(),
+            authorization: None,
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            max_pending_samples: DEFAULT_MAX_PENDING_SAMPLES,
+            client: Client::new(),
+        }
+    }
+
+    /// Sends `Authorization: Basic …` with `user` and `password`; replaces
+    /// a [`bearer_token`](Self::bearer_token).
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.authorization = Some(Authorization::Basic {
+            user: user.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`; replaces a
+    /// [`basic_auth`](Self::basic_auth).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.authorization = Some(Authorization::Bearer(token.into()));
+        self
+    }
+
+    /// Adds a header to every request (a tenant's `X-Scope-OrgID`, say).
+    ///
+    /// Checked when writing: the name and value must be valid in HTTP, and
+    /// neither a header the protocol sets (`Content-Type`, …) nor
+    /// `Authorization` next to [`basic_auth`](Self::basic_auth) or
+    /// [`bearer_token`](Self::bearer_token).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets how long one request may take in all (10 seconds by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets how many samples an [interval writer](Self::spawn_interval)
+    /// keeps while the receiver cannot take them (500,000 by default);
+    /// past it the oldest readings are dropped and counted
+    /// ([`RemoteWriteTask::dropped_samples`]).
+    pub fn max_pending_samples(mut self, samples: usize) -> Self {
+        self.max_pending_samples = samples;
+        self
+    }
+
+    /// Reads `registry` and sends its samples, once.
+    ///
+    /// A collector of `registry` that panics is an error
+    /// ([`RemoteWriteError::CollectorPanicked`]), and nothing is sent.
+    pub async fn write(&self, registry: &Registry) -> Result<(), RemoteWriteError> {
+        self.request(Bytes::new())?;
+        if !client::in_runtime() {
+            return Err(RemoteWriteError::NoRuntime);
+        }
+        let batch = batch::read(registry).await?;
+        self.send(&batch).await
+    }
+
+    /// Sends one batch.
+    async fn send(&self, batch: &Batch) -> Result<(), RemoteWriteError> {
+        let request = self.request(batch.body.clone())?;
+        Ok(self.client.send(request, self.timeout).await?)
+    }
+
+    /// The request carrying `body`, or what is wrong with the configuration.
+    fn request(&self, body: Bytes) -> Result<Request<Full<Bytes>>, RemoteWriteError> {
+        let uri = client::parse_http_url(&self.url).map_err(|reason| self.invalid_url(reason))?;
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(CONTENT_ENCODING, "snappy")
+            .header(CONTENT_TYPE, "application/x-protobuf")
+            .header("x-prometheus-remote-write-version", PROTOCOL_VERSION)
+            .header(USER_AGENT, client::USER_AGENT);
+        if let Some(authorization) = &self.authorization {
+            request = request.header(AUTHORIZATION, authorization.header_value()?);
+        }
+        for (name, value) in &self.headers {
+            let (name, value) = self.extra_header(name, value)?;
+            request = request.header(name, value);
+        }
+        request
+            .body(Full::new(body))
+            .map_err(|_| self.invalid_url("not a valid URL"))
+    }
+
+    /// A header of [`header`](Self::header), checked.
+    fn extra_header(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> Result<(HeaderName, HeaderValue), RemoteWriteError> {
+        let invalid = |reason| RemoteWriteError::InvalidHeader {
+            name: name.to_owned(),
+            reason,
+        };
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("not a valid header name"))?;
+        if RESERVED.contains(&header.as_str()) {
+            return Err(invalid("set by the remote write protocol"));
+        }
+        if header == AUTHORIZATION && self.authorization.is_some() {
+            return Err(invalid("set by `basic_auth` or `bearer_token` already"));
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            invalid("not a valid header value (line breaks and control characters are not)")
+        })?;
+        Ok((header, value))
+    }
+
+    fn invalid_url(&self, reason: &'static str) -> RemoteWriteError {
+        RemoteWriteError::InvalidUrl {
+            url: self.url.clone(),
+            reason,
+        }
+    }
+}
+
+impl Authorization {
+    /// The value of the `Authorization` header, marked sensitive (kept out
+    /// of HTTP/2 header compression tables and debug output).
+    fn header_value(&self) -> Result<HeaderValue, RemoteWriteError> {
+        let text = match self {
+            Authorization::Basic { user, password } => {
+                let pair = format!("{user}:{password}");
+                format!(
+                    "Basic {}",
+                    base64::encode(pair.as_bytes(), base64::STANDARD, true)
+                )
+            }
+            Authorization::Bearer(token) => format!("Bearer {token}"),
+        };
+        let mut value =
+            HeaderValue::from_str(&text).map_err(|_| RemoteWriteError::InvalidHeader {
+                name: AUTHORIZATION.to_string(),
+                reason: "the bearer token must not hold line breaks or control characters",
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for RemoteWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let authorization = self.authorization.as_ref().map(|auth| match auth {
+            Authorization::Basic { .. } => "basic (redacted)",
+            Authorization::Bearer(_) => "bearer (redacted)",
+        });
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RemoteWrite")
+            .field("url", &self.url)
+            .field("authorization", &authorization)
+            .field("headers", &headers)
+            .field("timeout", &self.timeout)
+            .field("max_pending_samples", &self.max_pending_samples)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(writer: &RemoteWrite, name: &str) -> String {
+        let request = writer.request(Bytes::new()).unwrap();
+        request.headers()[name].to_str().unwrap().to_owned()
+    }
+
+    fn error(writer: RemoteWrite) -> String {
+        writer.request(Bytes::new()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_protocol_headers_and_credentials_are_set() {
+        let url = "http://127.0.0.1:9090/api/v1/write";
+        let writer = RemoteWrite::new(url).basic_auth("Aladdin", "open sesame");
+        assert_eq!(
+            header(&writer, "authorization"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(header(&writer, "content-encoding"), "snappy");
+        assert_eq!(header(&writer, "content-type"), "application/x-protobuf");
+        assert_eq!(
+            header(&writer, "x-prometheus-remote-write-version"),
+            "0.1.0"
+        );
+        let writer = writer.bearer_token("t0k3n").header("X-Scope-OrgID", "a b");
+        assert_eq!(header(&writer, "authorization"), "Bearer t0k3n");
+        assert_eq!(header(&writer, "x-scope-orgid"), "a b");
+    }
+
+    #[test]
+    fn bad_urls_and_headers_are_errors_not_panics() {
+        let url = "http://127.0.0.1:9090/api/v1/write";
+        assert!(error(RemoteWrite::new("https://h/api/v1/write"))
+            .contains("https is not supported yet"));
+        assert!(error(RemoteWrite::new("h:1")).contains("http://"));
+        assert!(error(RemoteWrite::new(url).header("bad name", "v")).contains("`bad name`"));
+        assert!(error(RemoteWrite::new(url).header("x-a", "line\nbreak")).contains("header value"));
+        assert!(
+            error(RemoteWrite::new(url).header("Content-Type", "text/plain")).contains("protocol")
+        );
+        let twice = RemoteWrite::new(url)
+            .bearer_token("t")
+            .header("Authorization", "x");
+        assert!(error(twice).contains("already"));
+        assert!(error(RemoteWrite::new(url).bearer_token("a\r\nb")).contains("bearer token"));
+    }
+
+    #[test]
+    fn debug_output_keeps_secrets_out() {
+        let writer = RemoteWrite::new("http://h:1")
+            .basic_auth("user", "hunter2")
+            .header("X-Api-Key", "k3y");
+        let debug = format!("{writer:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("k3y"),
+            "{debug}"
+        );
+        assert!(debug.contains("X-Api-Key"), "{debug}");
+    }
+}

@@ -323,9 +323,9 @@ async fn bad_urls_and_labels_are_errors() {
         |gateway: Pushgateway| async move { gateway.push(registry).await.expect_err("refused") };
     let local = "http://127.0.0.1:9";
 
-    let err = push(Pushgateway::new("https://127.0.0.1:9091").job("j")).await;
+    let err = push(Pushgateway::new("ftp://127.0.0.1:9091").job("j")).await;
     assert!(
-        matches!(err, PushError::InvalidUrl { .. }) && err.to_string().contains("https"),
+        matches!(err, PushError::InvalidUrl { .. }) && err.to_string().contains("https://"),
         "{err}"
     );
     let err = push(Pushgateway::new("not a url").job("j")).await;

@@ -228,6 +228,20 @@ impl Server {
         args: &[&str],
         ready_path: &str,
     ) -> Server {
+        Server::start_until(port, program, args, |server| {
+            http_get(&format!("{}{ready_path}", server.url))
+                .is_some_and(|(status, _)| status == 200)
+        })
+    }
+
+    /// As [`start_on`](Self::start_on), ready once `ready` says so (a
+    /// server that speaks only TLS: once its port takes connections).
+    pub fn start_until(
+        port: u16,
+        program: &std::path::Path,
+        args: &[&str],
+        ready: impl Fn(&Server) -> bool,
+    ) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "metrics-test-{}-{}-{port}",
             program
@@ -258,9 +272,7 @@ impl Server {
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::time::Instant::now() < deadline {
-            if http_get(&format!("{}{ready_path}", server.url))
-                .is_some_and(|(status, _)| status == 200)
-            {
+            if ready(&server) {
                 return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));

@@ -2,6 +2,7 @@
 //! request with a timeout, the start of an error answer, the backoff
 //! between retries, and the interval task.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,10 +13,14 @@ use hyper_util::rt::TokioExecutor;
 
 mod backoff;
 pub(crate) mod base64;
+mod credentials;
 mod error_body;
 mod task;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub(crate) use backoff::Backoff;
+pub(crate) use credentials::{BadHeader, Credentials};
 pub(crate) use error_body::read_error_start;
 pub(crate) use task::IntervalTask;
 
@@ -33,21 +38,52 @@ pub(crate) enum Failure {
     Status { status: u16, body: String },
 }
 
-/// A plain-HTTP client that keeps no idle connection.
+/// What connects: plain TCP, and TLS too with the `tls` feature.
+#[cfg(not(feature = "tls"))]
+type Connector = HttpConnector;
+#[cfg(feature = "tls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+type Inner = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
+
+/// An HTTP (and, with the `tls` feature, HTTPS) client that keeps no
+/// idle connection; or why its TLS configuration is unusable.
 #[derive(Clone, Debug)]
 pub(crate) struct Client {
-    inner: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
+    inner: Result<Inner, Arc<str>>,
 }
 
 impl Client {
+    /// A client trusting the system's root certificates for `https://`.
     pub(crate) fn new() -> Client {
+        #[cfg(not(feature = "tls"))]
+        let connector = Ok(HttpConnector::new());
+        #[cfg(feature = "tls")]
+        let connector = tls::system_roots().map(https_connector);
+        Client::with(connector)
+    }
+
+    /// A client trusting only the certificates of `pem` for `https://`.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_root_certificates(pem: &[u8]) -> Client {
+        Client::with(tls::pem_roots(pem).map(https_connector))
+    }
+
+    fn with(connector: Result<Connector, String>) -> Client {
         // One request per interval, often minutes apart: an idle pooled
         // connection would only go stale, or outlive the runtime it
         // belongs to.
-        let inner = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(0)
-            .build(HttpConnector::new());
+        let inner = connector.map_err(Arc::from).map(|connector| {
+            hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(0)
+                .build(connector)
+        });
         Client { inner }
+    }
+
+    /// Why requests cannot be made (an unusable certificate), if so.
+    pub(crate) fn unusable(&self) -> Option<&str> {
+        self.inner.as_ref().err().map(|reason| &**reason)
     }
 
     /// Sends `request` and waits for a 2xx answer, all within `timeout`.
@@ -63,8 +99,11 @@ impl Client {
     }
 
     async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<(), Failure> {
-        let response = self
+        let inner = self
             .inner
+            .as_ref()
+            .map_err(|reason| Failure::Transport(reason.to_string().into()))?;
+        let response = inner
             .request(request)
             .await
             .map_err(|err| Failure::Transport(Box::new(err)))?;
@@ -80,18 +119,28 @@ impl Client {
     }
 }
 
-/// `url` parsed, when it is `http://host[:port][/path][?query]` without
-/// credentials; otherwise why not.
+/// The connector for `http://` and `https://` URLs, trusting `config`'s roots.
+#[cfg(feature = "tls")]
+fn https_connector(config: Arc<rustls::ClientConfig>) -> Connector {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config((*config).clone())
+        .https_or_http()
+        .enable_http1()
+        .build()
+}
+
+/// `url` parsed, when it is `http://host[:port][/path][?query]` (or
+/// `https://…` with the `tls` feature) without credentials; otherwise why
+/// not.
 pub(crate) fn parse_http_url(url: &str) -> Result<Uri, &'static str> {
     let uri: Uri = url.parse().map_err(|_| "not a valid URL")?;
     match uri.scheme_str() {
         Some("http") => {}
-        Some("https") => {
-            return Err(
-                "https is not supported yet; use http:// (to a TLS-terminating proxy if needed)",
-            )
-        }
-        Some(_) => return Err("the scheme must be http://"),
+        #[cfg(feature = "tls")]
+        Some("https") => {}
+        #[cfg(not(feature = "tls"))]
+        Some("https") => return Err("https:// needs the `tls` feature of metrics-runtime"),
+        Some(_) => return Err("the scheme must be http:// or https://"),
         None => return Err("expected http://host:port"),
     }
     match uri.authority() {
@@ -127,9 +176,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_plain_http_urls_without_credentials_are_accepted() {
+    fn only_http_urls_without_credentials_are_accepted() {
         assert!(parse_http_url("http://127.0.0.1:9090/api/v1/write").is_ok());
-        assert!(parse_http_url("https://h:1").unwrap_err().contains("https"));
+        #[cfg(not(feature = "tls"))]
+        assert!(parse_http_url("https://h:1").unwrap_err().contains("`tls`"));
+        #[cfg(feature = "tls")]
+        assert!(parse_http_url("https://h:1").is_ok());
         assert!(parse_http_url("ftp://h:1").unwrap_err().contains("http://"));
         assert!(parse_http_url("127.0.0.1:1")
             .unwrap_err()

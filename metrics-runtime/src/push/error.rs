@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::client::{write_chain, Failure};
+use crate::client::{write_chain, BadHeader, Failure};
 
 /// Why a push or delete failed.
 #[derive(Debug)]
@@ -18,6 +18,17 @@ pub enum PushError {
     },
     /// The job or a grouping label is missing or invalid.
     InvalidArgument(String),
+    /// A header of [`header`](super::Pushgateway::header), or the
+    /// credentials, cannot be sent.
+    InvalidHeader {
+        /// The header's name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The PEM of [`root_certificates_pem`](super::Pushgateway) holds no
+    /// usable certificate; why.
+    InvalidCertificate(String),
     /// Not awaited on a tokio runtime.
     NoRuntime,
     /// The Pushgateway could not be reached, or the connection failed; the
@@ -43,9 +54,21 @@ impl PushError {
     /// Whether retrying the same request cannot help.
     pub(super) fn is_rejection(&self) -> bool {
         match self {
-            PushError::InvalidUrl { .. } | PushError::InvalidArgument(_) => true,
+            PushError::InvalidUrl { .. }
+            | PushError::InvalidArgument(_)
+            | PushError::InvalidHeader { .. }
+            | PushError::InvalidCertificate(_) => true,
             PushError::Status { status, .. } => (400..500).contains(status),
             _ => false,
+        }
+    }
+}
+
+impl From<BadHeader> for PushError {
+    fn from(bad: BadHeader) -> Self {
+        PushError::InvalidHeader {
+            name: bad.name,
+            reason: bad.reason,
         }
     }
 }
@@ -57,6 +80,12 @@ impl fmt::Display for PushError {
                 write!(f, "invalid Pushgateway URL `{url}`: {reason}")
             }
             PushError::InvalidArgument(message) => f.write_str(message),
+            PushError::InvalidHeader { name, reason } => {
+                write!(f, "header `{name}` cannot be sent: {reason}")
+            }
+            PushError::InvalidCertificate(reason) => {
+                write!(f, "the root certificates cannot be used: {reason}")
+            }
             PushError::NoRuntime => f.write_str("pushing needs a tokio runtime"),
             PushError::Transport(err) => {
                 f.write_str("cannot reach the Pushgateway: ")?;

@@ -23,7 +23,7 @@ use hyper::header::{CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request, Uri};
 use prometheus::Registry;
 
-use crate::client::{self, Client};
+use crate::client::{self, Client, Credentials};
 use crate::encoding::TEXT_CONTENT_TYPE;
 
 mod body;
@@ -42,33 +42,93 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where and as what to push: a Pushgateway's base URL, the job and the
 /// grouping labels that, together, name the group the metrics replace.
 ///
-/// Requests go over plain HTTP (no TLS) with a timeout of 10 seconds, and
-/// must be awaited on a tokio runtime with IO and timers enabled (as
-/// `#[tokio::main]` builds); they never block the runtime's threads: the
-/// registry is encoded on tokio's blocking pool (`spawn_blocking`), and of
-/// an error answer only the first 4 KiB are read.
+/// Requests go over HTTP, or HTTPS with the `tls` feature, with a timeout
+/// of 10 seconds, and must be awaited on a tokio runtime with IO and
+/// timers enabled (as `#[tokio::main]` builds); they never block the
+/// runtime's threads: the registry is encoded on tokio's blocking pool
+/// (`spawn_blocking`), and of an error answer only the first 4 KiB are
+/// read. A gateway behind basic auth or a bearer token (as with its
+/// `--web.config.file`) takes [`basic_auth`](Pushgateway::basic_auth) or
+/// [`bearer_token`](Pushgateway::bearer_token).
 #[derive(Clone)]
 pub struct Pushgateway {
     url: String,
     job: Option<String>,
     grouping: Vec<(String, String)>,
     timeout: Duration,
+    credentials: Credentials,
     client: Client,
 }
+
+/// Headers a push sets itself.
+const RESERVED: [&str; 4] = [
+    "content-length",
+    "content-type",
+    "host",
+    "transfer-encoding",
+];
 
 impl Pushgateway {
     /// A pusher to the Pushgateway at `url`, such as `http://127.0.0.1:9091`.
     ///
-    /// The URL is checked when pushing: only `http://` is supported, and a
-    /// path (`http://proxy/pushgateway`) is kept as a prefix.
+    /// The URL is checked when pushing: `http://`, or `https://` with the
+    /// `tls` feature (trusting the system's root certificates unless
+    /// [`root_certificates_pem`](Pushgateway::root_certificates_pem) says
+    /// otherwise); a path (`http://proxy/pushgateway`) is kept as a prefix.
     pub fn new(url: impl Into<String>) -> Pushgateway {
         Pushgateway {
             url: url.into(),
             job: None,
             grouping: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
+            credentials: Credentials::default(),
             client: Client::new(),
         }
+    }
+
+    /// Sends `Authorization: Basic …` with `user` and `password`; replaces
+    /// a [`bearer_token`](Self::bearer_token).
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials.basic_auth(user.into(), password.into());
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`; replaces a
+    /// [`basic_auth`](Self::basic_auth).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials.bearer_token(token.into());
+        self
+    }
+
+    /// Adds a header to every request; checked when pushing (a valid name
+    /// and value, not `Content-Type`, nor `Authorization` beside
+    /// [`basic_auth`](Self::basic_auth) or [`bearer_token`](Self::bearer_token)).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.credentials.header(name.into(), value.into());
+        self
+    }
+
+    /// Trusts only the CA certificates of `pem` for `https://` (a private
+    /// CA's, or a self-signed gateway's), instead of the system's roots.
+    /// A PEM without a usable certificate makes every push fail with
+    /// [`PushError::InvalidCertificate`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pem = std::fs::read("/etc/pushgateway/ca.pem")?;
+    /// metrics_runtime::push::Pushgateway::new("https://127.0.0.1:9091")
+    ///     .root_certificates_pem(&pem)
+    ///     .basic_auth("ci", "s3cret")
+    ///     .job("nightly_backup")
+    ///     .push(metrics_runtime::registry())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        self.client = Client::with_root_certificates(pem);
+        self
     }
 
     /// Sets the `job` label of the group; required.
@@ -113,6 +173,13 @@ impl Pushgateway {
 
     async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<(), PushError> {
         let uri = self.target()?;
+        if let Some(reason) = self.client.unusable() {
+            return Err(PushError::InvalidCertificate(reason.to_owned()));
+        }
+        // Checked before the registry is read: a bad header sends nothing.
+        self.credentials
+            .apply(Request::builder(), &RESERVED)
+            .map_err(PushError::from)?;
         if !client::in_runtime() {
             return Err(PushError::NoRuntime);
         }
@@ -120,10 +187,11 @@ impl Pushgateway {
             Some(registry) => Some(body::encode(registry).await?),
             None => None,
         };
-        let mut request = Request::builder()
+        let request = Request::builder()
             .method(method)
             .uri(uri)
             .header(USER_AGENT, client::USER_AGENT);
+        let mut request = self.credentials.apply(request, &RESERVED)?;
         let body = match body {
             Some(text) => {
                 request = request.header(CONTENT_TYPE, TEXT_CONTENT_TYPE);
@@ -180,15 +248,16 @@ impl Pushgateway {
             .map_err(|_| self.invalid_url("not a valid URL"))
     }
 
-    /// `http://authority[/prefix]`, without a trailing `/`.
+    /// `http[s]://authority[/prefix]`, without a trailing `/`.
     fn base(&self) -> Result<String, PushError> {
         let uri = client::parse_http_url(&self.url).map_err(|reason| self.invalid_url(reason))?;
+        let scheme = uri.scheme_str().unwrap_or("http");
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if uri.query().is_some() {
             return Err(self.invalid_url("a query string is not supported"));
         }
         Ok(format!(
-            "http://{authority}{}",
+            "{scheme}://{authority}{}",
             uri.path().trim_end_matches('/')
         ))
     }
@@ -208,6 +277,7 @@ impl fmt::Debug for Pushgateway {
             .field("job", &self.job)
             .field("grouping", &self.grouping)
             .field("timeout", &self.timeout)
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -259,7 +329,13 @@ mod tests {
             .grouping("a", "1")
             .grouping("a", "2");
         assert!(target(twice).contains("twice"));
-        assert!(target(Pushgateway::new("https://h:1").job("j")).contains("https"));
+        #[cfg(not(feature = "tls"))]
+        assert!(target(Pushgateway::new("https://h:1").job("j")).contains("`tls`"));
+        #[cfg(feature = "tls")]
+        assert_eq!(
+            target(Pushgateway::new("https://h:1/p").job("j")),
+            "https://h:1/p/metrics/job/j"
+        );
         assert!(target(Pushgateway::new("127.0.0.1:9091").job("j")).contains("http://"));
         assert!(target(Pushgateway::new("http://u:p@h:1").job("j")).contains("credentials"));
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::client::{write_chain, Failure};
+use crate::client::{write_chain, BadHeader, Failure};
 
 /// Why a remote write failed.
 #[derive(Debug)]
@@ -24,6 +24,9 @@ pub enum RemoteWriteError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The PEM of [`root_certificates_pem`](super::RemoteWrite) holds no
+    /// usable certificate; why.
+    InvalidCertificate(String),
     /// Not awaited on a tokio runtime.
     NoRuntime,
     /// The receiver could not be reached, or the connection failed; the
@@ -78,6 +81,9 @@ impl fmt::Display for RemoteWriteError {
             RemoteWriteError::InvalidHeader { name, reason } => {
                 write!(f, "invalid remote write header `{name}`: {reason}")
             }
+            RemoteWriteError::InvalidCertificate(reason) => {
+                write!(f, "the root certificates cannot be used: {reason}")
+            }
             RemoteWriteError::NoRuntime => f.write_str("remote write needs a tokio runtime"),
             RemoteWriteError::Transport(err) => {
                 f.write_str("cannot reach the remote write receiver: ")?;
@@ -111,6 +117,15 @@ impl fmt::Display for RemoteWriteError {
 }
 
 impl std::error::Error for RemoteWriteError {}
+
+impl From<BadHeader> for RemoteWriteError {
+    fn from(bad: BadHeader) -> Self {
+        RemoteWriteError::InvalidHeader {
+            name: bad.name,
+            reason: bad.reason,
+        }
+    }
+}
 
 impl From<Failure> for RemoteWriteError {
     fn from(failure: Failure) -> RemoteWriteError {

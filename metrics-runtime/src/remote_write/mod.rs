@@ -20,13 +20,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{
-    HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT,
-};
+use hyper::header::{CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request};
 use prometheus::Registry;
 
-use crate::client::{self, base64, Client};
+use crate::client::{self, Client, Credentials};
 
 mod batch;
 mod error;
@@ -60,8 +58,8 @@ const RESERVED: [&str; 6] = [
 /// Where and how to send samples: a receiver's URL, its credentials and
 /// extra headers.
 ///
-/// Requests go over plain HTTP (no TLS yet) with a timeout of 10 seconds,
-/// and must be awaited on a tokio runtime with IO and timers enabled (as
+/// Requests go over HTTP, or HTTPS with the `tls` feature, with a timeout
+/// of 10 seconds, and must be awaited on a tokio runtime with IO and timers enabled (as
 /// `#[tokio::main]` builds); they never block the runtime's threads: the
 /// registry is read and encoded on tokio's blocking pool
 /// (`spawn_blocking`), and of an error answer only the first 4 KiB are read.
@@ -72,18 +70,10 @@ const RESERVED: [&str; 6] = [
 #[derive(Clone)]
 pub struct RemoteWrite {
     url: String,
-    authorization: Option<Authorization>,
-    headers: Vec<(String, String)>,
+    credentials: Credentials,
     timeout: Duration,
     max_pending_samples: usize,
     client: Client,
-}
-
-/// The credentials of the `Authorization` header.
-#[derive(Clone)]
-enum Authorization {
-    Basic { user: String, password: String },
-    Bearer(String),
 }
 
 impl RemoteWrite {
@@ -91,12 +81,14 @@ impl RemoteWrite {
     /// `http://127.0.0.1:9090/api/v1/write` (Prometheus) or
     /// `http://127.0.0.1:8428/api/v1/write` (VictoriaMetrics).
     ///
-    /// The URL is checked when writing: only `http://` is supported for now.
+    /// The URL is checked when writing: `http://`, or `https://` with the
+    /// `tls` feature (trusting the system's root certificates unless
+    /// [`root_certificates_pem`](RemoteWrite::root_certificates_pem) says
+    /// otherwise).
     pub fn new(url: impl Into<String>) -> RemoteWrite {
         RemoteWrite {
             url: url.into(),
-            authorization: None,
-            headers: Vec::new(),
+            credentials: Credentials::default(),
             timeout: DEFAULT_TIMEOUT,
             max_pending_samples: DEFAULT_MAX_PENDING_SAMPLES,
             client: Client::new(),
@@ -106,17 +98,14 @@ impl RemoteWrite {
     /// Sends `Authorization: Basic …` with `user` and `password`; replaces
     /// a [`bearer_token`](Self::bearer_token).
     pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.authorization = Some(Authorization::Basic {
-            user: user.into(),
-            password: password.into(),
-        });
+        self.credentials.basic_auth(user.into(), password.into());
         self
     }
 
     /// Sends `Authorization: Bearer <token>`; replaces a
     /// [`basic_auth`](Self::basic_auth).
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.authorization = Some(Authorization::Bearer(token.into()));
+        self.credentials.bearer_token(token.into());
         self
     }
 
@@ -127,7 +116,17 @@ impl RemoteWrite {
     /// `Authorization` next to [`basic_auth`](Self::basic_auth) or
     /// [`bearer_token`](Self::bearer_token).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.credentials.header(name.into(), value.into());
+        self
+    }
+
+    /// Trusts only the CA certificates of `pem` for `https://` (a private
+    /// CA's, or a self-signed receiver's), instead of the system's roots.
+    /// A PEM without a usable certificate makes every write fail with
+    /// [`RemoteWriteError::InvalidCertificate`].
+    #[cfg(feature = "tls")]
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        self.client = Client::with_root_certificates(pem);
         self
     }
 
@@ -168,47 +167,20 @@ impl RemoteWrite {
     /// The request carrying `body`, or what is wrong with the configuration.
     fn request(&self, body: Bytes) -> Result<Request<Full<Bytes>>, RemoteWriteError> {
         let uri = client::parse_http_url(&self.url).map_err(|reason| self.invalid_url(reason))?;
-        let mut request = Request::builder()
+        if let Some(reason) = self.client.unusable() {
+            return Err(RemoteWriteError::InvalidCertificate(reason.to_owned()));
+        }
+        let request = Request::builder()
             .method(Method::POST)
             .uri(uri)
             .header(CONTENT_ENCODING, "snappy")
             .header(CONTENT_TYPE, "application/x-protobuf")
             .header("x-prometheus-remote-write-version", PROTOCOL_VERSION)
             .header(USER_AGENT, client::USER_AGENT);
-        if let Some(authorization) = &self.authorization {
-            request = request.header(AUTHORIZATION, authorization.header_value()?);
-        }
-        for (name, value) in &self.headers {
-            let (name, value) = self.extra_header(name, value)?;
-            request = request.header(name, value);
-        }
-        request
+        self.credentials
+            .apply(request, &RESERVED)?
             .body(Full::new(body))
             .map_err(|_| self.invalid_url("not a valid URL"))
-    }
-
-    /// A header of [`header`](Self::header), checked.
-    fn extra_header(
-        &self,
-        name: &str,
-        value: &str,
-    ) -> Result<(HeaderName, HeaderValue), RemoteWriteError> {
-        let invalid = |reason| RemoteWriteError::InvalidHeader {
-            name: name.to_owned(),
-            reason,
-        };
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid("not a valid header name"))?;
-        if RESERVED.contains(&header.as_str()) {
-            return Err(invalid("set by the remote write protocol"));
-        }
-        if header == AUTHORIZATION && self.authorization.is_some() {
-            return Err(invalid("set by `basic_auth` or `bearer_token` already"));
-        }
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            invalid("not a valid header value (line breaks and control characters are not)")
-        })?;
-        Ok((header, value))
     }
 
     fn invalid_url(&self, reason: &'static str) -> RemoteWriteError {
@@ -219,41 +191,11 @@ impl RemoteWrite {
     }
 }
 
-impl Authorization {
-    /// The value of the `Authorization` header, marked sensitive (kept out
-    /// of HTTP/2 header compression tables and debug output).
-    fn header_value(&self) -> Result<HeaderValue, RemoteWriteError> {
-        let text = match self {
-            Authorization::Basic { user, password } => {
-                let pair = format!("{user}:{password}");
-                format!(
-                    "Basic {}",
-                    base64::encode(pair.as_bytes(), base64::STANDARD, true)
-                )
-            }
-            Authorization::Bearer(token) => format!("Bearer {token}"),
-        };
-        let mut value =
-            HeaderValue::from_str(&text).map_err(|_| RemoteWriteError::InvalidHeader {
-                name: AUTHORIZATION.to_string(),
-                reason: "the bearer token must not hold line breaks or control characters",
-            })?;
-        value.set_sensitive(true);
-        Ok(value)
-    }
-}
-
 impl fmt::Debug for RemoteWrite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let authorization = self.authorization.as_ref().map(|auth| match auth {
-            Authorization::Basic { .. } => "basic (redacted)",
-            Authorization::Bearer(_) => "bearer (redacted)",
-        });
-        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("RemoteWrite")
             .field("url", &self.url)
-            .field("authorization", &authorization)
-            .field("headers", &headers)
+            .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
             .field("max_pending_samples", &self.max_pending_samples)
             .finish_non_exhaustive()
@@ -295,8 +237,8 @@ mod tests {
     #[test]
     fn bad_urls_and_headers_are_errors_not_panics() {
         let url = "http://127.0.0.1:9090/api/v1/write";
-        assert!(error(RemoteWrite::new("https://h/api/v1/write"))
-            .contains("https is not supported yet"));
+        #[cfg(not(feature = "tls"))]
+        assert!(error(RemoteWrite::new("https://h/api/v1/write")).contains("`tls`"));
         assert!(error(RemoteWrite::new("h:1")).contains("http://"));
         assert!(error(RemoteWrite::new(url).header("bad name", "v")).contains("`bad name`"));
         assert!(error(RemoteWrite::new(url).header("x-a", "line\nbreak")).contains("header value"));
@@ -307,7 +249,7 @@ mod tests {
             .bearer_token("t")
             .header("Authorization", "x");
         assert!(error(twice).contains("already"));
-        assert!(error(RemoteWrite::new(url).bearer_token("a\r\nb")).contains("bearer token"));
+        assert!(error(RemoteWrite::new(url).bearer_token("a\r\nb")).contains("credentials"));
     }
 
     #[test]

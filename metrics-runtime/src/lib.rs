@@ -58,6 +58,8 @@ mod registry;
 pub mod remote_write;
 mod self_metrics;
 pub mod snapshot;
+#[cfg(feature = "statsd")]
+pub mod statsd;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod textfile;

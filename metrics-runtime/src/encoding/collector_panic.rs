@@ -66,7 +66,7 @@ pub(crate) fn try_encode_into(
 /// [`registration::gather`](crate::registration::gather) does, or the
 /// panic of one of its collectors: exporters that send samples rather
 /// than an exposition skip this gather, as they would skip an encode.
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "statsd"))]
 pub(crate) fn try_gather(
     registry: &Registry,
 ) -> Result<Vec<prometheus::proto::MetricFamily>, CollectorPanic> {

@@ -6,7 +6,7 @@
 //! families from `gather()` (`foreign`).
 
 pub(crate) mod accept;
-mod collector_panic;
+pub(crate) mod collector_panic;
 pub(crate) mod direct;
 pub(crate) mod engine;
 mod foreign;

@@ -216,6 +216,7 @@ impl Shape {
             SampleRate::new(self.sample),
             self.error_kinds(const_labels),
         )
+        .named(&self.name, const_labels)
     }
 }
 

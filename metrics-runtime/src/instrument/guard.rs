@@ -67,7 +67,7 @@ pub struct Guard {
 /// The series a call records into: a program's, which lives as long as
 /// the program, or a capture's, which lives as long as its last user.
 #[derive(Debug)]
-enum SeriesRef {
+pub(crate) enum SeriesRef {
     Static(&'static Series),
     /// Only with `testing`: without it the guard has no drop glue to run.
     #[cfg(feature = "testing")]
@@ -153,6 +153,14 @@ impl Guard {
         if let Some(series) = self.series.take() {
             let elapsed = self.sampled.then(|| clock::nanos_since(self.start));
             series.record_finish(outcome, elapsed);
+            #[cfg(feature = "statsd")]
+            if let Some(nanos) = elapsed.filter(|_| crate::statsd::calls::forwarding()) {
+                crate::statsd::calls::forward(crate::statsd::calls::Call {
+                    series,
+                    outcome,
+                    nanos,
+                });
+            }
         }
     }
 

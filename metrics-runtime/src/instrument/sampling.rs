@@ -28,6 +28,15 @@ impl SampleRate {
         }
     }
 
+    /// The share of calls sampled, in (0, 1].
+    pub(crate) fn share(self) -> f64 {
+        if self.threshold == u64::MAX {
+            1.0
+        } else {
+            self.threshold as f64 / u64::MAX as f64
+        }
+    }
+
     /// Whether this call is sampled.
     #[inline]
     pub(crate) fn draw(self) -> bool {
@@ -73,5 +82,7 @@ mod tests {
         assert!((0..1000).all(|_| SampleRate::ALL.draw()));
         assert_eq!(SampleRate::new(1.0), SampleRate::ALL);
         assert_eq!(SampleRate::new(f64::NAN), SampleRate::ALL);
+        assert_eq!(SampleRate::ALL.share(), 1.0);
+        assert!((rate.share() - 0.1).abs() < 1e-12);
     }
 }

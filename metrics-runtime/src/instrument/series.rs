@@ -26,6 +26,17 @@ pub(crate) struct SeriesShape {
     sample: SampleRate,
     /// `N_errors_total{…, kind}`, with `error_kind`.
     error_kinds: Option<ErrorKinds>,
+    /// The family's name and constant labels, for exporters that send
+    /// each call (StatsD).
+    naming: Naming,
+}
+
+/// The name of a family of series (`N`, without suffix) and its constant
+/// labels.
+#[derive(Debug, Default)]
+pub(crate) struct Naming {
+    pub(crate) name: Box<str>,
+    pub(crate) const_labels: Box<[(Box<str>, Box<str>)]>,
 }
 
 // Counter cells of a series. One add records both the result and the
@@ -65,7 +76,35 @@ impl SeriesShape {
             native: native && measures_duration,
             sample,
             error_kinds,
+            naming: Naming::default(),
         }
+    }
+
+    /// This shape, for the family `name` with `const_labels`.
+    pub(crate) fn named(mut self, name: &str, const_labels: &[(String, String)]) -> Self {
+        self.naming = Naming {
+            name: name.into(),
+            const_labels: const_labels
+                .iter()
+                .map(|(name, value)| (name.as_str().into(), value.as_str().into()))
+                .collect(),
+        };
+        self
+    }
+
+    /// The family's name and constant labels.
+    pub(crate) fn naming(&self) -> &Naming {
+        &self.naming
+    }
+
+    /// The declared label names.
+    pub(crate) fn label_names(&self) -> &[&'static str] {
+        &self.label_names
+    }
+
+    /// The share of calls whose duration is observed, in (0, 1].
+    pub(crate) fn sample_share(&self) -> f64 {
+        self.sample.share()
     }
 
     pub(crate) fn error_kinds(&self) -> Option<&ErrorKinds> {
@@ -261,6 +300,11 @@ impl Series {
 
     pub(crate) fn values(&self) -> &[Box<str>] {
         &self.values
+    }
+
+    /// What every series of its family shares.
+    pub(crate) fn shape(&self) -> &SeriesShape {
+        &self.shape
     }
 
     pub(crate) fn has_values(&self, values: LabelValues<'_>) -> bool {

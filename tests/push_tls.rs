@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use metrics_runtime::push::{PushError, Pushgateway};
@@ -17,36 +17,6 @@ use support::Server;
 
 const USER: &str = "ci";
 const PASSWORD: &str = "s3cret ünïcode";
-
-/// A CA, and a certificate for 127.0.0.1 it signed, in `dir`: `ca.pem`,
-/// `server.pem`, `server.key`.
-fn make_certificates(openssl: &Path, dir: &Path) {
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
-         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    for command in [
-        format!("req -x509 {key} -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca"),
-        format!("req {key} -keyout server.key -out server.csr -subj /CN=127.0.0.1"),
-        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-         -out server.pem -days 2 -extfile server.ext"
-            .to_owned(),
-    ] {
-        let output = Command::new(openssl)
-            .args(command.split_whitespace())
-            .current_dir(dir)
-            .output()
-            .expect("openssl runs");
-        assert!(
-            output.status.success(),
-            "openssl {command}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
 
 /// A Pushgateway on 127.0.0.1 that speaks only TLS and wants `USER` and
 /// `PASSWORD`; its CA's PEM, and the directory of its configuration (which
@@ -60,19 +30,8 @@ fn start_gateway() -> Option<(Server, Vec<u8>, Scratch)> {
     let openssl = support::require_binary("openssl", "apt-get install openssl")?;
     let scratch = Scratch::new("push-tls");
     let dir = scratch.path();
-    make_certificates(&openssl, dir);
-    let hash = bcrypt::hash(PASSWORD, 4).unwrap();
-    let config = dir.join("web.yml");
-    let path = |name: &str| dir.join(name).display().to_string();
-    std::fs::write(
-        &config,
-        format!(
-            "tls_server_config:\n  cert_file: {}\n  key_file: {}\nbasic_auth_users:\n  {USER}: {hash}\n",
-            path("server.pem"),
-            path("server.key")
-        ),
-    )
-    .unwrap();
+    support::tls::make_certificates(&openssl, dir);
+    let config = support::tls::write_web_config(dir, USER, PASSWORD);
     let config_arg = format!("--web.config.file={}", config.display());
     let args = [
         "--web.listen-address=127.0.0.1:{port}",

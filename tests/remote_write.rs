@@ -11,6 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use metrics_runtime::instrumented;
 use metrics_runtime::remote_write::{RemoteWrite, RemoteWriteError};
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary};
 use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
 use prost::Message;
 use support::gateway::{FakeGateway, Received};
@@ -241,7 +243,10 @@ async fn one_write_gives_both_receivers_the_exact_counts_and_labels() {
 /// the readings queued meanwhile arrive (the first value is there), and
 /// so does the last.
 async fn deliver_after_downtime(kind: Kind, name: &'static str) {
-    let port = support::free_port();
+    // Held (connections closed at once) until the receiver starts: no other
+    // process can take the port the writer targets meanwhile.
+    let held = support::HeldPort::new();
+    let port = held.port;
     let registry = Registry::new();
     let counter = counter(&registry, name);
     counter.inc();
@@ -249,6 +254,7 @@ async fn deliver_after_downtime(kind: Kind, name: &'static str) {
         .spawn_interval(registry.clone(), Duration::from_millis(100));
     tokio::time::sleep(Duration::from_millis(500)).await;
     counter.inc_by(4);
+    drop(held);
     let Some(receiver) = tokio::task::block_in_place(|| Receiver::start_on(kind, port)) else {
         return;
     };
@@ -464,4 +470,263 @@ async fn bad_urls_and_headers_are_errors_before_anything_is_sent() {
         RemoteWrite::new("ftp://127.0.0.1:1").spawn_interval(registry, Duration::from_millis(10));
     let message = task.shutdown().await.unwrap_err().to_string();
     assert!(message.contains("http://"), "{message}");
+}
+
+/// Every series of every request the fake receiver kept, in order.
+fn all_series(receiver: &FakeGateway) -> Vec<prompb::TimeSeries> {
+    let received = receiver.received();
+    received.iter().flat_map(|r| decode(r).timeseries).collect()
+}
+
+fn has_label(series: &prompb::TimeSeries, name: &str, value: &str) -> bool {
+    (series.labels.iter()).any(|l| l.name == name && l.value == value)
+}
+
+#[tokio::test]
+async fn a_large_registry_is_sent_as_requests_of_at_most_2000_series_in_order() {
+    let receiver = FakeGateway::start_scripted(&[204]).await;
+    let registry = Registry::new();
+    let opts = Opts::new("rw_large_total", "Large.");
+    let large = IntCounterVec::new(opts, &["n"]).unwrap();
+    registry.register(Box::new(large.clone())).unwrap();
+    for n in 0..4_500 {
+        large.with_label_values(&[&format!("{n:04}")]).inc();
+    }
+    let url = Receiver::write_url(&receiver.url);
+    RemoteWrite::new(&url).write(&registry).await.unwrap();
+    let sizes: Vec<usize> = (receiver.received().iter())
+        .map(|r| decode(r).timeseries.len())
+        .collect();
+    assert_eq!(sizes, [2_000, 2_000, 500]);
+    let first_of_each: Vec<String> = (receiver.received().iter())
+        .map(|r| decode(r).timeseries[0].labels[1].value.clone())
+        .collect();
+    assert_eq!(first_of_each, ["0000", "2000", "4000"]);
+
+    let task = RemoteWrite::new(&url)
+        .max_series_per_request(1_000)
+        .spawn_interval(registry, Duration::from_secs(3600));
+    wait_for_requests(&receiver, 3 + 5).await;
+    task.shutdown().await.unwrap();
+    assert_eq!(receiver.received().len(), 3 + 5 + 5);
+}
+
+#[tokio::test]
+async fn a_child_removed_between_intervals_is_sent_once_as_a_stale_nan() {
+    const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+    let receiver = FakeGateway::start_scripted(&[204]).await;
+    let registry = Registry::new();
+    let jobs = IntCounterVec::new(Opts::new("rw_gone_total", "Gone."), &["queue"]).unwrap();
+    registry.register(Box::new(jobs.clone())).unwrap();
+    jobs.with_label_values(&["kept"]).inc();
+    jobs.with_label_values(&["gone"]).inc_by(5);
+    let task = RemoteWrite::new(Receiver::write_url(&receiver.url))
+        .spawn_interval(registry.clone(), Duration::from_millis(50));
+    wait_for_requests(&receiver, 1).await;
+    jobs.remove_label_values(&["gone"]).unwrap();
+    let sent = receiver.received().len();
+    wait_for_requests(&receiver, sent + 3).await;
+    task.shutdown().await.unwrap();
+    let gone: Vec<prompb::Sample> = (all_series(&receiver).iter())
+        .filter(|series| has_label(series, "queue", "gone"))
+        .map(|series| series.samples[0])
+        .collect();
+    let stale = gone.iter().filter(|s| s.value.to_bits() == STALE_NAN);
+    assert_eq!(stale.count(), 1, "{gone:?}");
+    assert_eq!(gone.last().unwrap().value.to_bits(), STALE_NAN, "{gone:?}");
+    // `shutdown` does not mark the series still there stale.
+    let kept = all_series(&receiver);
+    let kept = kept
+        .iter()
+        .filter(|series| has_label(series, "queue", "kept"));
+    assert!(kept.clone().count() >= 2);
+    assert!(kept
+        .into_iter()
+        .all(|series| series.samples[0].value == 1.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_removed_between_intervals_is_stale_in_prometheus() {
+    let Some(receiver) = tokio::task::block_in_place(|| Receiver::start(Kind::Prometheus)) else {
+        return;
+    };
+    let registry = Registry::new();
+    let name = "rw_stale_total";
+    let jobs = IntCounterVec::new(Opts::new(name, "Stale."), &["queue"]).unwrap();
+    registry.register(Box::new(jobs.clone())).unwrap();
+    jobs.with_label_values(&["kept"]).inc_by(2);
+    jobs.with_label_values(&["gone"]).inc_by(5);
+    let task = RemoteWrite::new(Receiver::write_url(&receiver.server.url))
+        .spawn_interval(registry.clone(), Duration::from_millis(200));
+    let series = |queue| [("__name__", name), ("queue", queue)];
+    let (kept, gone) = (series("kept"), series("gone"));
+    tokio::task::block_in_place(|| receiver.expect(name, &[(&kept, 2.0), (&gone, 5.0)]));
+    jobs.remove_label_values(&["gone"]).unwrap();
+    tokio::task::block_in_place(|| {
+        // Without a stale marker it would be returned for 5 more minutes.
+        receiver.expect(name, &[(&kept, 2.0)]);
+        let last = format!(r#"sum by (queue) (last_over_time({name}{{queue="gone"}}[1m]))"#);
+        receiver.expect(&last, &[(&[("queue", "gone")], 5.0)]);
+    });
+    task.shutdown().await.expect("the final write succeeds");
+}
+
+#[tokio::test]
+async fn the_final_write_retries_a_503_within_its_deadline() {
+    let receiver = FakeGateway::start_scripted(&[204, 503, 204]).await;
+    let registry = one_counter_registry("rw_final_retry_total", 1);
+    let task = RemoteWrite::new(Receiver::write_url(&receiver.url))
+        .spawn_interval(registry, Duration::from_secs(3600));
+    wait_for_requests(&receiver, 1).await;
+    task.shutdown().await.expect("the retry is accepted");
+    assert_eq!(receiver.received().len(), 3);
+}
+
+#[tokio::test]
+async fn the_final_write_gives_up_at_one_deadline_and_counts_what_is_left() {
+    let receiver = FakeGateway::start_scripted(&[204, 204, 204, 503]).await;
+    let registry = Registry::new();
+    for name in ["rw_deadline_a", "rw_deadline_b", "rw_deadline_c"] {
+        counter(&registry, name).inc();
+    }
+    let task = RemoteWrite::new(Receiver::write_url(&receiver.url))
+        .max_series_per_request(1)
+        .timeout(Duration::from_millis(100))
+        .spawn_interval(registry, Duration::from_secs(3600));
+    wait_for_requests(&receiver, 3).await;
+    let started = Instant::now();
+    let err = task.shutdown().await.expect_err("the receiver stays busy");
+    let took = started.elapsed();
+    assert!(err.is_retryable(), "{err}");
+    // One deadline of 5 s (twice the timeout, 5 s at least) for all three batches.
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(7),
+        "{took:?}"
+    );
+    assert!(receiver.received().len() > 3 + 2, "the 503 was retried");
+}
+
+#[tokio::test]
+async fn an_interval_and_a_timeout_of_duration_max_do_not_panic() {
+    let receiver = FakeGateway::start_scripted(&[204]).await;
+    let registry = one_counter_registry("rw_forever_total", 1);
+    let task = RemoteWrite::new(Receiver::write_url(&receiver.url))
+        .timeout(Duration::MAX)
+        .spawn_interval(registry, Duration::MAX);
+    wait_for_requests(&receiver, 1).await;
+    task.shutdown().await.expect("the final write succeeds");
+    assert_eq!(receiver.received().len(), 2);
+}
+
+#[tokio::test]
+async fn a_header_given_twice_is_sent_once_with_the_last_value() {
+    let receiver = FakeGateway::start_scripted(&[204]).await;
+    let registry = one_counter_registry("rw_header_total", 1);
+    RemoteWrite::new(Receiver::write_url(&receiver.url))
+        .header("User-Agent", "mine/1")
+        .header("X-Scope-OrgID", "a")
+        .header("X-Scope-OrgID", "b")
+        .write(&registry)
+        .await
+        .unwrap();
+    let head = &receiver.received()[0].head;
+    let values = |name: &str| -> Vec<&str> {
+        (head.iter().skip(1))
+            .filter_map(|line| line.split_once(':'))
+            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.trim())
+            .collect()
+    };
+    assert_eq!(values("user-agent"), ["mine/1"]);
+    assert_eq!(values("x-scope-orgid"), ["b"]);
+}
+
+/// A hand-made collector of one summary, `rw_custom_rpc_seconds`, whose
+/// metric carries the label `zone` that the registry's common labels have too.
+struct RpcSummary {
+    desc: Desc,
+}
+
+impl RpcSummary {
+    fn new() -> RpcSummary {
+        let desc = Desc::new(
+            "rw_custom_rpc_seconds".into(),
+            "RPCs.".into(),
+            vec!["zone".into()],
+            Default::default(),
+        )
+        .unwrap();
+        RpcSummary { desc }
+    }
+}
+
+impl Collector for RpcSummary {
+    fn desc(&self) -> Vec<&Desc> {
+        vec![&self.desc]
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let quantiles = [(0.5, 0.25), (0.99, 0.75)].map(|(quantile, value)| {
+            let mut q = Quantile::default();
+            q.set_quantile(quantile);
+            q.set_value(value);
+            q
+        });
+        let mut summary = Summary::default();
+        summary.set_quantile(quantiles.to_vec());
+        summary.set_sample_sum(12.5);
+        summary.set_sample_count(40);
+        let mut zone = LabelPair::default();
+        zone.set_name("zone".into());
+        zone.set_value("own".into());
+        let mut metric = Metric::default();
+        metric.set_label(vec![zone]);
+        metric.set_summary(summary);
+        let mut family = MetricFamily::default();
+        family.set_name("rw_custom_rpc_seconds".into());
+        family.set_help("RPCs.".into());
+        family.set_field_type(MetricType::SUMMARY);
+        family.set_metric(vec![metric]);
+        vec![family]
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_registry_and_a_summary_reach_both_receivers_with_their_labels() {
+    let Some((prometheus, victoria)) = tokio::task::block_in_place(start_both) else {
+        return;
+    };
+    let common = [("zone", "common"), ("env", "ci")];
+    let common = common.map(|(k, v)| (k.to_owned(), v.to_owned())).into();
+    let registry = Registry::new_custom(Some("app".into()), Some(common)).unwrap();
+    let jobs = IntCounterVec::new(Opts::new("rw_custom_total", "Jobs."), &["zone"]).unwrap();
+    registry.register(Box::new(jobs.clone())).unwrap();
+    registry.register(Box::new(RpcSummary::new())).unwrap();
+    jobs.with_label_values(&["own"]).inc_by(4);
+
+    for receiver in [&prometheus, &victoria] {
+        RemoteWrite::new(Receiver::write_url(&receiver.server.url))
+            .write(&registry)
+            .await
+            .unwrap_or_else(|err| panic!("{:?}: {err}", receiver.kind));
+    }
+    // The metric's own `zone` is kept over the registry's common one.
+    let labels = |name, extra: Option<(&'static str, &'static str)>| {
+        let mut labels = vec![("__name__", name), ("env", "ci"), ("zone", "own")];
+        labels.extend(extra);
+        labels
+    };
+    let total = labels("app_rw_custom_total", None);
+    let q50 = labels("app_rw_custom_rpc_seconds", Some(("quantile", "0.5")));
+    let q99 = labels("app_rw_custom_rpc_seconds", Some(("quantile", "0.99")));
+    let sum = labels("app_rw_custom_rpc_seconds_sum", None);
+    let count = labels("app_rw_custom_rpc_seconds_count", None);
+    tokio::task::block_in_place(|| {
+        for receiver in [&prometheus, &victoria] {
+            receiver.expect("app_rw_custom_total", &[(&total, 4.0)]);
+            receiver.expect("app_rw_custom_rpc_seconds", &[(&q50, 0.25), (&q99, 0.75)]);
+            receiver.expect("app_rw_custom_rpc_seconds_sum", &[(&sum, 12.5)]);
+            receiver.expect("app_rw_custom_rpc_seconds_count", &[(&count, 40.0)]);
+        }
+    });
 }

@@ -12,6 +12,7 @@ pub mod prometheus;
 pub mod prometheus_client;
 pub mod protobuf_model;
 pub mod scratch;
+pub mod tls;
 pub mod victoria_metrics;
 
 /// One sample line of the text exposition format.
@@ -236,6 +237,9 @@ impl Server {
 
     /// As [`start_on`](Self::start_on), ready once `ready` says so (a
     /// server that speaks only TLS: once its port takes connections).
+    ///
+    /// A server that exits at once because `port` is in use (another
+    /// process took it for a moment) is started again, a few times.
     pub fn start_until(
         port: u16,
         program: &std::path::Path,
@@ -258,29 +262,33 @@ impl Server {
                     .replace("{port}", &port.to_string())
             })
             .collect();
-        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
-        let child = std::process::Command::new(program)
-            .args(&args)
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
-        let server = Server {
-            child,
+        let mut server = Server {
+            child: spawn_logged(program, &args, &dir),
             dir,
             url: format!("http://127.0.0.1:{port}"),
         };
+        let mut restarts = 0;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::time::Instant::now() < deadline {
             if ready(&server) {
                 return server;
+            }
+            let exited = server.child.try_wait().ok().flatten().is_some();
+            if exited && restarts < 5 && server.log().contains("address already in use") {
+                restarts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                server.child = spawn_logged(program, &args, &server.dir);
+                continue;
+            }
+            if exited {
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         panic!(
             "{} did not get ready; its log:\n{}",
             program.display(),
-            std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default()
+            server.log()
         );
     }
 
@@ -295,6 +303,66 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts `program` with `args`, its output in `dir/server.log`.
+fn spawn_logged(
+    program: &std::path::Path,
+    args: &[String],
+    dir: &std::path::Path,
+) -> std::process::Child {
+    let log = std::fs::File::create(dir.join("server.log")).expect("log file");
+    std::process::Command::new(program)
+        .args(args)
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()))
+}
+
+/// A port on 127.0.0.1 kept from other processes until dropped: its
+/// connections are accepted and closed at once (a client sees a server
+/// that is down), so that a server started on it later finds it free.
+pub struct HeldPort {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HeldPort {
+    pub fn new() -> HeldPort {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("bound").port();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let stop = std::sync::Arc::clone(&stop);
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((stream, _)) => drop(stream),
+                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                    }
+                }
+            }
+        });
+        HeldPort {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HeldPort {
+    /// Closes the port: a server may take it now.
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

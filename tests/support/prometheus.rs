@@ -28,8 +28,33 @@ pub fn start_receiver(port: u16) -> Option<Server> {
     )
 }
 
+/// Starts Prometheus on `port` with its remote-write receiver, speaking
+/// only what `web_config` (a `--web.config.file`: TLS, basic auth) says;
+/// ready once `ready` says so. `None` as for [`start`].
+pub fn start_tls_receiver(
+    port: u16,
+    web_config: &std::path::Path,
+    ready: impl Fn(&Server) -> bool,
+) -> Option<Server> {
+    let web = format!("--web.config.file={}", web_config.display());
+    let extra = ["--web.enable-remote-write-receiver", web.as_str()];
+    start_until("global:\n  scrape_interval: 1m\n", port, &extra, ready)
+}
+
 /// Starts Prometheus on `port` with the configuration `config` and `extra` flags.
 fn start_with(config: &str, port: u16, extra: &[&str]) -> Option<Server> {
+    start_until(config, port, extra, |server| {
+        super::http_get(&format!("{}/-/ready", server.url)).is_some_and(|(status, _)| status == 200)
+    })
+}
+
+/// As [`start_with`], ready once `ready` says so.
+fn start_until(
+    config: &str,
+    port: u16,
+    extra: &[&str],
+    ready: impl Fn(&Server) -> bool,
+) -> Option<Server> {
     let prometheus = super::require_binary("prometheus", "apt-get install prometheus")?;
     let dir =
         std::env::temp_dir().join(format!("metrics-prometheus-{port}-{}", std::process::id()));
@@ -43,7 +68,7 @@ fn start_with(config: &str, port: u16, extra: &[&str]) -> Option<Server> {
         "--web.listen-address=127.0.0.1:{port}",
     ];
     args.extend_from_slice(extra);
-    let server = Server::start_on(port, &prometheus, &args, "/-/ready");
+    let server = Server::start_until(port, &prometheus, &args, ready);
     // Prometheus has read its configuration once it is ready.
     let _ = std::fs::remove_dir_all(&dir);
     Some(server)

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, PROXY_AUTHORIZATION};
 use hyper::http::request::Builder;
 
 use super::base64;
@@ -53,12 +53,20 @@ impl Credentials {
         mut request: Builder,
         reserved: &[&str],
     ) -> Result<Builder, BadHeader> {
+        let mut set = |name: HeaderName, value: HeaderValue| {
+            // Inserted, not appended: a header set twice, or one the
+            // exporter sets already (`User-Agent`), is sent once, the
+            // last value winning.
+            if let Some(headers) = request.headers_mut() {
+                headers.insert(name, value);
+            }
+        };
         if let Some(authorization) = &self.authorization {
-            request = request.header(AUTHORIZATION, authorization.header_value()?);
+            set(AUTHORIZATION, authorization.header_value()?);
         }
         for (name, value) in &self.headers {
             let (name, value) = self.extra_header(name, value, reserved)?;
-            request = request.header(name, value);
+            set(name, value);
         }
         Ok(request)
     }
@@ -81,9 +89,10 @@ impl Credentials {
         if header == AUTHORIZATION && self.authorization.is_some() {
             return Err(invalid("set by `basic_auth` or `bearer_token` already"));
         }
-        let value = HeaderValue::from_str(value).map_err(|_| {
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
             invalid("not a valid header value (line breaks and control characters are not)")
         })?;
+        value.set_sensitive(header == AUTHORIZATION || header == PROXY_AUTHORIZATION);
         Ok((header, value))
     }
 }
@@ -166,6 +175,21 @@ mod tests {
         let mut broken = Credentials::default();
         broken.bearer_token("a\r\nb".into());
         assert!(applied(&broken).unwrap_err().reason.contains("credentials"));
+    }
+
+    #[test]
+    fn a_header_set_twice_is_sent_once_with_the_last_value() {
+        let mut credentials = Credentials::default();
+        credentials.header("X-Scope-OrgID".into(), "a".into());
+        credentials.header("x-scope-orgid".into(), "b".into());
+        credentials.header("User-Agent".into(), "mine".into());
+        credentials.header("Authorization".into(), "Token t".into());
+        let builder = hyper::Request::builder().header("user-agent", "default");
+        let request = credentials.apply(builder, &[]).unwrap().body(()).unwrap();
+        let all = |name| request.headers().get_all(name).iter().collect::<Vec<_>>();
+        assert_eq!(all("x-scope-orgid"), ["b"]);
+        assert_eq!(all("user-agent"), ["mine"]);
+        assert!(request.headers()[AUTHORIZATION].is_sensitive());
     }
 
     #[test]

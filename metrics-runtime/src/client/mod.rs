@@ -15,6 +15,7 @@ mod backoff;
 pub(crate) mod base64;
 mod credentials;
 mod error_body;
+mod redact;
 mod task;
 #[cfg(feature = "tls")]
 mod tls;
@@ -22,6 +23,7 @@ mod tls;
 pub(crate) use backoff::Backoff;
 pub(crate) use credentials::{BadHeader, Credentials};
 pub(crate) use error_body::read_error_start;
+pub(crate) use redact::redact_url;
 pub(crate) use task::IntervalTask;
 
 /// The `User-Agent` of every request.

@@ -20,7 +20,7 @@ mod text;
 #[cfg(feature = "http")]
 pub(crate) use collector_panic::try_encode_into;
 #[cfg(feature = "remote-write")]
-pub(crate) use collector_panic::try_gather;
+pub(crate) use collector_panic::{panic_message, try_gather};
 pub(crate) use collector_panic::{try_encode, CollectorPanic};
 pub use format::Format;
 pub use openmetrics::{encode_openmetrics, OPENMETRICS_CONTENT_TYPE};

@@ -1,16 +1,11 @@
-//! One reading of a registry, ready to send: its time series as a
-//! snappy-compressed `WriteRequest`, built off the runtime's threads.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! Request bodies: a reading's time series cut into `WriteRequest`s of a
+//! bounded number of series each, snappy-compressed.
 
 use bytes::Bytes;
-use prometheus::Registry;
 use prost::Message;
 
-use super::proto::WriteRequest;
-use super::series::time_series;
+use super::proto::{TimeSeries, WriteRequest};
 use super::RemoteWriteError;
-use crate::encoding::try_gather;
 
 /// A request body and the number of samples in it.
 #[derive(Debug, Clone)]
@@ -21,29 +16,25 @@ pub(crate) struct Batch {
     pub(crate) samples: usize,
 }
 
-/// Reads `registry` now, on tokio's blocking pool: gathering, encoding and
-/// compressing a large registry takes milliseconds, which would stall
-/// every other task of the runtime's thread.
-pub(crate) async fn read(registry: &Registry) -> Result<Batch, RemoteWriteError> {
-    let registry = registry.clone();
-    match tokio::task::spawn_blocking(move || read_now(&registry)).await {
-        Ok(batch) => batch,
-        // `read_now` catches the collectors' panics: only a runtime
-        // shutting down gets here.
-        Err(_) => Err(RemoteWriteError::Cancelled),
+/// `series` in order, as requests of at most `max_series` series each
+/// (at least one): a receiver refuses a request over its size limit whole.
+pub(crate) fn split(
+    series: Vec<TimeSeries>,
+    max_series: usize,
+) -> Result<Vec<Batch>, RemoteWriteError> {
+    let max_series = max_series.max(1);
+    let mut batches = Vec::with_capacity(series.len().div_ceil(max_series));
+    let mut rest = series.into_iter().peekable();
+    while rest.peek().is_some() {
+        let timeseries: Vec<TimeSeries> = rest.by_ref().take(max_series).collect();
+        let samples = timeseries.iter().map(|s| s.samples.len()).sum();
+        let body = compress(&WriteRequest { timeseries }.encode_to_vec())?;
+        batches.push(Batch {
+            body: body.into(),
+            samples,
+        });
     }
-}
-
-fn read_now(registry: &Registry) -> Result<Batch, RemoteWriteError> {
-    let families = try_gather(registry)
-        .map_err(|panic| RemoteWriteError::CollectorPanicked(panic.into_message()))?;
-    let request = WriteRequest {
-        timeseries: time_series(&families, now_millis()),
-    };
-    Ok(Batch {
-        samples: request.timeseries.len(),
-        body: compress(&request.encode_to_vec())?.into(),
-    })
+    Ok(batches)
 }
 
 /// `message` in snappy's block format (not its framed one), as remote write requires.
@@ -53,33 +44,48 @@ fn compress(message: &[u8]) -> Result<Vec<u8>, RemoteWriteError> {
         .map_err(|err| RemoteWriteError::TooLarge(err.to_string()))
 }
 
-/// Milliseconds since the Unix epoch.
-fn now_millis() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+/// The `WriteRequest` of `batch`.
+#[cfg(test)]
+pub(crate) fn decode(batch: &Batch) -> WriteRequest {
+    let raw = snap::raw::Decoder::new().decompress_vec(&batch.body);
+    WriteRequest::decode(raw.unwrap().as_slice()).unwrap()
+}
+
+/// The series of `batch`.
+#[cfg(test)]
+pub(crate) fn decode_series(batch: &Batch) -> Vec<TimeSeries> {
+    decode(batch).timeseries
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::proto::{Label, Sample};
     use super::*;
 
+    fn series(n: usize) -> TimeSeries {
+        TimeSeries {
+            labels: vec![Label {
+                name: "__name__".into(),
+                value: format!("s{n}"),
+            }],
+            samples: vec![Sample {
+                value: n as f64,
+                timestamp: 1,
+            }],
+        }
+    }
+
     #[test]
-    fn a_batch_decompresses_to_the_registry_samples_read_now() {
-        let registry = Registry::new();
-        let counter = prometheus::IntCounter::new("jobs_total", "J.").unwrap();
-        registry.register(Box::new(counter.clone())).unwrap();
-        counter.inc_by(5);
-        let before = now_millis();
-        let batch = read_now(&registry).unwrap();
-        let raw = snap::raw::Decoder::new()
-            .decompress_vec(&batch.body)
-            .unwrap();
-        let request = WriteRequest::decode(raw.as_slice()).unwrap();
-        assert_eq!(batch.samples, 1);
-        let sample = request.timeseries[0].samples[0];
-        assert_eq!(sample.value, 5.0);
-        assert!(sample.timestamp >= before && sample.timestamp <= now_millis());
+    fn series_are_cut_into_requests_of_at_most_the_maximum_in_order() {
+        let batches = split((0..5).map(series).collect(), 2).unwrap();
+        let sizes: Vec<usize> = batches.iter().map(|b| b.samples).collect();
+        assert_eq!(sizes, [2, 2, 1]);
+        let values: Vec<f64> = (batches.iter())
+            .flat_map(|b| decode(b).timeseries)
+            .map(|s| s.samples[0].value)
+            .collect();
+        assert_eq!(values, [0.0, 1.0, 2.0, 3.0, 4.0]);
+        assert!(split(Vec::new(), 2).unwrap().is_empty());
+        assert_eq!(split((0..3).map(series).collect(), 0).unwrap().len(), 3);
     }
 }

@@ -11,7 +11,9 @@ use crate::client::{write_chain, BadHeader, Failure};
 pub enum RemoteWriteError {
     /// The receiver's URL is not one this client can use.
     InvalidUrl {
-        /// The URL given to [`RemoteWrite::new`](super::RemoteWrite::new).
+        /// The URL given to [`RemoteWrite::new`](super::RemoteWrite::new),
+        /// redacted: without `user:password@`, query values replaced by
+        /// `<redacted>`.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -47,6 +49,9 @@ pub enum RemoteWriteError {
     /// The request body could not be compressed (the snappy format's size
     /// limit); the compressor's message.
     TooLarge(String),
+    /// Reading the registry panicked outside its collectors (while its
+    /// samples were converted or encoded); nothing was sent. The panic's message.
+    Panicked(String),
     /// The interval task was cancelled (its runtime shut down) before its final write.
     Cancelled,
 }
@@ -109,6 +114,12 @@ impl fmt::Display for RemoteWriteError {
                 write!(
                     f,
                     "nothing written: the request is too large to compress: {message}"
+                )
+            }
+            RemoteWriteError::Panicked(message) => {
+                write!(
+                    f,
+                    "nothing written: reading the registry panicked: {message}"
                 )
             }
             RemoteWriteError::Cancelled => f.write_str("the remote write task was cancelled"),

@@ -28,18 +28,29 @@ use crate::client::{self, Client, Credentials};
 
 mod batch;
 mod error;
+mod issues;
+mod outage;
 mod proto;
 mod queue;
+mod reader;
 mod series;
+mod stale;
 mod task;
 
 pub use error::RemoteWriteError;
 pub use task::RemoteWriteTask;
 
 use batch::Batch;
+use reader::Reader;
 
 /// How long one request may take, unless [`RemoteWrite::timeout`] says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest timeout [`RemoteWrite::timeout`] sets: a longer one would
+/// only hide a receiver that never answers.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Series per request, unless [`RemoteWrite::max_series_per_request`] says
+/// otherwise: Prometheus' own sender sends 2,000 samples per request.
+const DEFAULT_MAX_SERIES: usize = 2_000;
 /// Samples an interval writer keeps for a receiver that is down, unless
 /// [`RemoteWrite::max_pending_samples`] says otherwise.
 const DEFAULT_MAX_PENDING_SAMPLES: usize = 500_000;
@@ -64,15 +75,18 @@ const RESERVED: [&str; 6] = [
 /// registry is read and encoded on tokio's blocking pool
 /// (`spawn_blocking`), and of an error answer only the first 4 KiB are read.
 ///
-/// Each sample carries the time the registry was read, in milliseconds;
-/// series are named as in the text format (`_bucket{le="…"}`, `_sum`,
+/// Each sample carries the time the registry was read, in milliseconds
+/// (a metric's own timestamp is not sent); series are named as in the text format (`_bucket{le="…"}`, `_sum`,
 /// `_count`, `{quantile="…"}`), their labels sorted by name.
 #[derive(Clone)]
 pub struct RemoteWrite {
     url: String,
+    /// `url` as errors, logs and `Debug` show it: without secrets.
+    shown_url: String,
     credentials: Credentials,
     timeout: Duration,
     max_pending_samples: usize,
+    max_series: usize,
     client: Client,
 }
 
@@ -86,11 +100,14 @@ impl RemoteWrite {
     /// [`root_certificates_pem`](RemoteWrite::root_certificates_pem) says
     /// otherwise).
     pub fn new(url: impl Into<String>) -> RemoteWrite {
+        let url = url.into();
         RemoteWrite {
-            url: url.into(),
+            shown_url: client::redact_url(&url),
+            url,
             credentials: Credentials::default(),
             timeout: DEFAULT_TIMEOUT,
             max_pending_samples: DEFAULT_MAX_PENDING_SAMPLES,
+            max_series: DEFAULT_MAX_SERIES,
             client: Client::new(),
         }
     }
@@ -109,7 +126,10 @@ impl RemoteWrite {
         self
     }
 
-    /// Adds a header to every request (a tenant's `X-Scope-OrgID`, say).
+    /// Sets a header of every request (a tenant's `X-Scope-OrgID`, say):
+    /// the same name given twice, or one this client sets too
+    /// (`User-Agent`), is sent once, with the last value. An
+    /// `Authorization` header is marked sensitive.
     ///
     /// Checked when writing: the name and value must be valid in HTTP, and
     /// neither a header the protocol sets (`Content-Type`, …) nor
@@ -130,9 +150,18 @@ impl RemoteWrite {
         self
     }
 
-    /// Sets how long one request may take in all (10 seconds by default).
+    /// Sets how long one request may take in all (10 seconds by default,
+    /// 1 hour at most: a longer timeout is lowered to it).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = timeout.min(MAX_TIMEOUT);
+        self
+    }
+
+    /// Sets how many series one request carries at most (2,000 by
+    /// default, 1 at least): a larger reading is sent as several requests,
+    /// in order, so that none goes over a receiver's size limit.
+    pub fn max_series_per_request(mut self, series: usize) -> Self {
+        self.max_series = series.max(1);
         self
     }
 
@@ -148,14 +177,19 @@ impl RemoteWrite {
     /// Reads `registry` and sends its samples, once.
     ///
     /// A collector of `registry` that panics is an error
-    /// ([`RemoteWriteError::CollectorPanicked`]), and nothing is sent.
+    /// ([`RemoteWriteError::CollectorPanicked`]), and nothing is sent. A
+    /// reading of more than [`max_series_per_request`](Self::max_series_per_request)
+    /// series is sent as several requests, in order, up to the first error.
     pub async fn write(&self, registry: &Registry) -> Result<(), RemoteWriteError> {
         self.request(Bytes::new())?;
         if !client::in_runtime() {
             return Err(RemoteWriteError::NoRuntime);
         }
-        let batch = batch::read(registry).await?;
-        self.send(&batch).await
+        let reader = Reader::once(registry.clone(), self.max_series, self.shown_url.clone());
+        for batch in Reader::read(&std::sync::Arc::new(std::sync::Mutex::new(reader))).await? {
+            self.send(&batch).await?;
+        }
+        Ok(())
     }
 
     /// Sends one batch.
@@ -185,7 +219,7 @@ impl RemoteWrite {
 
     fn invalid_url(&self, reason: &'static str) -> RemoteWriteError {
         RemoteWriteError::InvalidUrl {
-            url: self.url.clone(),
+            url: self.shown_url.clone(),
             reason,
         }
     }
@@ -194,10 +228,11 @@ impl RemoteWrite {
 impl fmt::Debug for RemoteWrite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteWrite")
-            .field("url", &self.url)
+            .field("url", &self.shown_url)
             .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
             .field("max_pending_samples", &self.max_pending_samples)
+            .field("max_series_per_request", &self.max_series)
             .finish_non_exhaustive()
     }
 }
@@ -250,6 +285,39 @@ mod tests {
             .header("Authorization", "x");
         assert!(error(twice).contains("already"));
         assert!(error(RemoteWrite::new(url).bearer_token("a\r\nb")).contains("credentials"));
+    }
+
+    #[test]
+    fn a_header_given_twice_or_set_by_the_client_is_sent_once() {
+        let writer = RemoteWrite::new("http://127.0.0.1:9090/api/v1/write")
+            .header("User-Agent", "mine/1")
+            .header("X-Scope-OrgID", "a")
+            .header("x-scope-orgid", "b");
+        let request = writer.request(Bytes::new()).unwrap();
+        let all = |name| request.headers().get_all(name).iter().count();
+        assert_eq!((all("user-agent"), all("x-scope-orgid")), (1, 1));
+        assert_eq!(header(&writer, "user-agent"), "mine/1");
+        assert_eq!(header(&writer, "x-scope-orgid"), "b");
+    }
+
+    #[test]
+    fn errors_and_debug_output_show_the_url_without_secrets() {
+        let url = "ftp://user:hunter2@h:1/api/v1/write?api_key=k3y";
+        let writer = RemoteWrite::new(url);
+        let shown = [error(writer.clone()), format!("{writer:?}")];
+        for text in shown {
+            assert!(!text.contains("hunter2") && !text.contains("k3y"), "{text}");
+            assert!(
+                text.contains("ftp://h:1/api/v1/write?api_key=<redacted>"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_timeout_too_long_for_a_timer_is_lowered_to_an_hour() {
+        let writer = RemoteWrite::new("http://h:1").timeout(Duration::MAX);
+        assert_eq!(writer.timeout, MAX_TIMEOUT);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub(crate) struct TimeSeries {
 }
 
 /// `prometheus.Label` (`types.proto`).
-#[derive(Clone, PartialEq, Eq, ::prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub(crate) struct Label {
     /// `string name = 1;`
     #[prost(string, tag = "1")]

@@ -28,18 +28,17 @@ impl Queue {
     }
 
     /// Adds `batch` last, then drops the oldest batches while more than
-    /// the maximum of samples wait. The newest batch is always kept, even
-    /// alone over the maximum: it holds the latest values.
-    pub(crate) fn push(&mut self, batch: Batch) {
+    /// the maximum of samples wait, and returns how many samples were
+    /// dropped (the writer logs them, once per outage). The newest batch
+    /// is always kept, even alone over the maximum.
+    pub(crate) fn push(&mut self, batch: Batch) -> usize {
         self.samples += batch.samples;
         self.batches.push_back(batch);
+        let mut dropped = 0;
         while self.samples > self.max_samples && self.batches.len() > 1 {
-            let dropped = self.drop_front();
-            log::warn!(
-                "remote write queue over {} samples: dropped the oldest batch ({dropped} samples)",
-                self.max_samples
-            );
+            dropped += self.drop_front();
         }
+        dropped
     }
 
     /// The oldest batch: the next to send.
@@ -92,14 +91,14 @@ mod tests {
     fn the_oldest_batches_are_dropped_and_counted_past_the_maximum() {
         let dropped = Arc::new(AtomicU64::new(0));
         let mut queue = Queue::new(10, Arc::clone(&dropped));
-        queue.push(batch(1, 4));
-        queue.push(batch(2, 4));
+        assert_eq!(queue.push(batch(1, 4)), 0);
+        assert_eq!(queue.push(batch(2, 4)), 0);
         assert_eq!(tags(&queue), [1, 2]);
-        queue.push(batch(3, 4));
+        assert_eq!(queue.push(batch(3, 4)), 4);
         assert_eq!(tags(&queue), [2, 3]);
         assert_eq!(dropped.load(Ordering::Relaxed), 4);
         // A batch alone over the maximum is kept: it holds the latest values.
-        queue.push(batch(4, 25));
+        assert_eq!(queue.push(batch(4, 25)), 8);
         assert_eq!(tags(&queue), [4]);
         assert_eq!(dropped.load(Ordering::Relaxed), 12);
     }

@@ -1,36 +1,78 @@
 //! A gathered registry as remote-write time series, named and labelled as
-//! the text format names its samples (`_bucket{le}`, `_sum`, `_count`).
+//! the text format names its samples (`_bucket{le}`, `_sum`, `_count`),
+//! without what a receiver would refuse the whole request for.
+
+use std::collections::HashSet;
 
 use prometheus::proto::{Metric, MetricFamily, MetricType};
 
+use super::issues::Issue;
 use super::proto::{Label, Sample, TimeSeries};
 use crate::encoding::float_label_value;
 
-/// One series per sample of `families`, each stamped with the metric's own
-/// timestamp if it has one, `read_at` (ms since the epoch) otherwise.
-pub(crate) fn time_series(families: &[MetricFamily], read_at: i64) -> Vec<TimeSeries> {
-    let mut out = Vec::new();
+/// The series of a reading, and what was left out of them.
+#[derive(Debug, Default)]
+pub(crate) struct Converted {
+    pub(crate) series: Vec<TimeSeries>,
+    pub(crate) issues: Vec<Issue>,
+}
+
+/// One series per sample of `families`, all stamped `read_at` (ms since
+/// the epoch), even a metric with a timestamp of its own: re-sent at
+/// every interval, an old timestamp would be refused as out of order.
+///
+/// A label name a series would carry twice keeps its first value, in this
+/// order: the name (`__name__`) and `le` or `quantile`, which the series
+/// format itself needs, then the metric's own labels, then the registry's
+/// common labels (`Registry::new_custom`). A second series with the same
+/// labels as an earlier one is left out. Both are reported in `issues`.
+pub(crate) fn time_series(families: &[MetricFamily], read_at: i64) -> Converted {
+    let mut out = Converted::default();
     for family in families {
         for metric in family.get_metric() {
-            let timestamp = match metric.timestamp_ms() {
-                0 => read_at,
-                own => own,
-            };
             let mut series = MetricSeries {
                 out: &mut out,
                 name: family.name(),
                 metric,
-                timestamp,
+                timestamp: read_at,
             };
             series.push_samples(family.get_field_type());
         }
     }
+    drop_duplicate_series(&mut out);
     out
+}
+
+/// Leaves out every series whose labels an earlier one has.
+fn drop_duplicate_series(out: &mut Converted) {
+    let duplicate: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(out.series.len());
+        out.series.iter().map(|s| !seen.insert(&s.labels)).collect()
+    };
+    let mut duplicate = duplicate.into_iter();
+    let issues = &mut out.issues;
+    out.series.retain(|series| {
+        let skip = duplicate.next().unwrap_or(false);
+        if skip {
+            issues.push(Issue::DuplicateSeries {
+                series: name_of(&series.labels).to_owned(),
+            });
+        }
+        !skip
+    });
+}
+
+/// The value of `__name__`.
+fn name_of(labels: &[Label]) -> &str {
+    labels
+        .iter()
+        .find(|label| label.name == "__name__")
+        .map_or("", |label| &label.value)
 }
 
 /// The series of one metric of the family `name`.
 struct MetricSeries<'a> {
-    out: &'a mut Vec<TimeSeries>,
+    out: &'a mut Converted,
     name: &'a str,
     metric: &'a Metric,
     timestamp: i64,
@@ -79,33 +121,47 @@ impl MetricSeries<'_> {
         self.push("_count", None, summary.sample_count() as f64);
     }
 
-    /// Adds the series `name` + `suffix`, with the metric's labels and
-    /// `extra`, holding `value`.
+    /// Adds the series `name` + `suffix`, with `extra` and the metric's
+    /// labels, holding `value`.
     fn push(&mut self, suffix: &str, extra: Option<(&str, String)>, value: f64) {
-        let mut labels = vec![Label {
-            name: "__name__".to_owned(),
-            value: format!("{}{suffix}", self.name),
-        }];
+        let name = format!("{}{suffix}", self.name);
+        let own = self.metric.get_label().iter();
+        let pairs = std::iter::once(("__name__", name))
+            .chain(extra)
+            .chain(own.map(|pair| (pair.name(), pair.value().to_owned())));
+        let mut labels: Vec<Label> = pairs
+            .map(|(name, value)| Label {
+                name: name.to_owned(),
+                value,
+            })
+            .collect();
+        self.dedupe_label_names(&mut labels);
         // An empty value is no label at all in Prometheus' data model.
-        let pairs = self.metric.get_label().iter();
-        let pairs = pairs.map(|pair| (pair.name(), pair.value().to_owned()));
-        labels.extend(
-            pairs
-                .chain(extra)
-                .filter(|(_, value)| !value.is_empty())
-                .map(|(name, value)| Label {
-                    name: name.to_owned(),
-                    value,
-                }),
-        );
-        // Remote write requires labels sorted by name.
-        labels.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        self.out.push(TimeSeries {
+        labels.retain(|label| !label.value.is_empty());
+        self.out.series.push(TimeSeries {
             labels,
             samples: vec![Sample {
                 value,
                 timestamp: self.timestamp,
             }],
+        });
+    }
+
+    /// Sorts `labels` by name, as remote write requires, keeping the first
+    /// of each name (the sort is stable).
+    fn dedupe_label_names(&mut self, labels: &mut Vec<Label>) {
+        labels.sort_by(|a, b| a.name.cmp(&b.name));
+        let series = name_of(labels).to_owned();
+        let issues = &mut self.out.issues;
+        labels.dedup_by(|later, first| {
+            let duplicate = later.name == first.name;
+            if duplicate {
+                issues.push(Issue::DuplicateLabel {
+                    series: series.clone(),
+                    label: later.name.clone(),
+                });
+            }
+            duplicate
         });
     }
 }
@@ -147,7 +203,7 @@ mod tests {
         registry.register(Box::new(latency.clone())).unwrap();
         latency.observe(0.5);
 
-        let series = time_series(&registry.gather(), 1_700_000_000_123);
+        let series = time_series(&registry.gather(), 1_700_000_000_123).series;
         assert_eq!(
             render(&series),
             [
@@ -171,7 +227,7 @@ mod tests {
         registry
             .register(Box::new(prometheus::Histogram::with_opts(opts).unwrap()))
             .unwrap();
-        let series = time_series(&registry.gather(), 0);
+        let series = time_series(&registry.gather(), 0).series;
         let names: Vec<&str> = series[0].labels.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["__name__", "aa", "le", "zz"]);
     }
@@ -179,12 +235,12 @@ mod tests {
     #[test]
     fn every_metric_type_has_its_text_format_series() {
         let registry = crate::encoding::protobuf::tests::gathered::every_type();
-        let series = time_series(&registry.gather(), 7);
+        let series = time_series(&registry.gather(), 7).series;
         assert_eq!(
             render(&series),
             [
-                // Untyped, with a timestamp of its own.
-                r#"{__name__="legacy_value",source="x"} 42.5 @1700000000000"#,
+                // Untyped, with a timestamp of its own: sent as read.
+                r#"{__name__="legacy_value",source="x"} 42.5 @7"#,
                 r#"{__name__="requests_total",method="GET"} 3 @7"#,
                 r#"{__name__="requests_total",method="POST"} 1 @7"#,
                 r#"{__name__="rpc_seconds",quantile="0.5",service="a"} 0.3 @7"#,
@@ -199,5 +255,82 @@ mod tests {
                 r#"{__name__="wait_seconds_count"} 2 @7"#,
             ]
         );
+    }
+
+    /// A family as a hand-made collector may emit it: `kind`, with one
+    /// metric per label set of `metrics`.
+    fn family(name: &str, kind: MetricType, metrics: &[&[(&str, &str)]]) -> MetricFamily {
+        let mut family = MetricFamily::default();
+        family.set_name(name.to_owned());
+        family.set_field_type(kind);
+        let mut all = Vec::new();
+        for labels in metrics {
+            let mut metric = Metric::default();
+            let pairs = labels.iter().map(|(name, value)| {
+                let mut pair = prometheus::proto::LabelPair::default();
+                pair.set_name((*name).to_owned());
+                pair.set_value((*value).to_owned());
+                pair
+            });
+            metric.set_label(pairs.collect());
+            let mut gauge = prometheus::proto::Gauge::default();
+            gauge.set_value(1.0);
+            metric.set_gauge(gauge);
+            all.push(metric);
+        }
+        family.set_metric(all);
+        family
+    }
+
+    #[test]
+    fn a_label_name_twice_keeps_the_first_and_a_series_twice_is_sent_once() {
+        // The registry's common labels come after the metric's own.
+        let own_then_common: &[(&str, &str)] = &[("zone", "own"), ("zone", "common")];
+        let name_label: &[(&str, &str)] = &[("__name__", "forged")];
+        let families = [
+            family("g", MetricType::GAUGE, &[own_then_common, name_label]),
+            family("twice", MetricType::GAUGE, &[&[("a", "1")], &[("a", "1")]]),
+        ];
+        let converted = time_series(&families, 1);
+        assert_eq!(
+            render(&converted.series),
+            [
+                r#"{__name__="g",zone="own"} 1 @1"#,
+                r#"{__name__="g"} 1 @1"#,
+                r#"{__name__="twice",a="1"} 1 @1"#,
+            ]
+        );
+        let issues: Vec<String> = converted.issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(issues.len(), 3, "{issues:?}");
+        assert!(issues[0].contains("`zone`") && issues[1].contains("`__name__`"));
+        assert!(issues[2].contains("twice"), "{issues:?}");
+    }
+
+    #[test]
+    fn a_summary_with_a_quantile_label_keeps_its_quantiles_apart() {
+        let registry = crate::encoding::protobuf::tests::gathered::every_type();
+        let mut families = registry.gather();
+        for family in &mut families {
+            for metric in family.mut_metric() {
+                let mut pair = prometheus::proto::LabelPair::default();
+                pair.set_name("quantile".to_owned());
+                pair.set_value("forged".to_owned());
+                let mut labels = metric.take_label();
+                labels.push(pair);
+                metric.set_label(labels);
+            }
+        }
+        let converted = time_series(&families, 7);
+        let rendered = render(&converted.series);
+        assert!(
+            rendered.contains(
+                &r#"{__name__="rpc_seconds",quantile="0.99",service="a"} 0.9 @7"#.to_owned()
+            ),
+            "{rendered:#?}"
+        );
+        assert!(converted
+            .issues
+            .iter()
+            .all(|i| matches!(i, Issue::DuplicateLabel { .. })));
     }
 }

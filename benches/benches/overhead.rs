@@ -367,6 +367,32 @@ fn two_threads(c: &mut Criterion) {
     group.finish();
 }
 
+/// The caller's cost of the StatsD path: the static-label call while an
+/// exporter takes each call's timing, next to the same call without one.
+fn statsd(c: &mut Criterion) {
+    let mut group = c.benchmark_group("statsd");
+    group.bench_function("bare", |b| b.iter(|| work(black_box(1))));
+    group.bench_function("instrumented_static", |b| {
+        b.iter(|| ours_static(black_box(1)))
+    });
+    // A daemon that never reads: what the caller pays is the hand-off.
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let exporter = metrics_runtime::statsd::Statsd::new(sink.local_addr().unwrap().to_string())
+        .registry(prometheus::Registry::new())
+        .spawn()
+        .unwrap();
+    group.bench_function("instrumented_static_to_statsd", |b| {
+        b.iter(|| ours_static(black_box(1)))
+    });
+    eprintln!(
+        "statsd: {} datagrams sent, {} timings dropped by a full queue",
+        exporter.datagrams_sent(),
+        exporter.dropped_calls()
+    );
+    exporter.shutdown();
+    group.finish();
+}
+
 /// One observation of a value: the `prometheus` histogram against the
 /// toolkit's, with classic buckets only and with native buckets too.
 fn observe(c: &mut Criterion) {
@@ -396,6 +422,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = single_thread, asynchronous, two_threads, observe
+    targets = single_thread, asynchronous, two_threads, observe, statsd
 }
 criterion_main!(benches);

@@ -12,6 +12,7 @@ pub mod prometheus;
 pub mod prometheus_client;
 pub mod protobuf_model;
 pub mod scratch;
+pub mod statsd;
 pub mod tls;
 pub mod victoria_metrics;
 

@@ -89,6 +89,10 @@ const ROWS: &[[&str; 2]] = &[
     ],
     ["`disabled` feature", "disabled/instrumented"],
     [
+        "`#[instrumented]` static, a StatsD exporter taking each call's timing",
+        "statsd/instrumented_static_to_statsd",
+    ],
+    [
         "observe a value: `prometheus::Histogram`",
         "observe/prometheus_histogram",
     ],

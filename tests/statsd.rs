@@ -1,0 +1,96 @@
+//! DogStatsD to a real StatsD daemon (npm's `statsd`, installed by
+//! `.ci/run`): what it aggregated, read back through its management port,
+//! is exactly what the program counted and timed.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use metrics_runtime::instrumented;
+use metrics_runtime::statsd::Statsd;
+use prometheus::{Gauge, IntCounterVec, Opts, Registry};
+
+#[instrumented(name = "statsd_resize", labels(size))]
+fn resize(size: &str, millis: u64) {
+    let _ = size;
+    std::thread::sleep(Duration::from_millis(millis));
+}
+
+#[instrumented(name = "statsd_lookup", sample = 0.5)]
+fn lookup() {}
+
+/// Polls the daemon until `check` accepts what it aggregated.
+fn settled<T>(mut read: impl FnMut() -> T, check: impl Fn(&T) -> bool) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = read();
+        if check(&value) || std::time::Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_daemon_aggregates_exact_counts_gauges_and_timings() {
+    let Some(daemon) = support::statsd::start() else {
+        return;
+    };
+    let registry = Registry::new();
+    let jobs = IntCounterVec::new(Opts::new("statsd_jobs_total", "Jobs."), &["queue"]).unwrap();
+    let depth = Gauge::new("statsd_depth", "Depth.").unwrap();
+    registry.register(Box::new(jobs.clone())).unwrap();
+    registry.register(Box::new(depth.clone())).unwrap();
+    let exporter = Statsd::new(daemon.udp.to_string())
+        .registry(registry)
+        .tag("env", "ci")
+        .flush_every(Duration::from_millis(100))
+        .spawn()
+        .unwrap();
+    assert!(exporter.receives_calls());
+
+    jobs.with_label_values(&["mail"]).inc_by(4);
+    jobs.with_label_values(&["big queue"]).inc();
+    depth.set(-3.0);
+    for millis in [2, 3, 4] {
+        resize("small", millis);
+    }
+    resize("large", 20);
+    // Fewer than 100 timings: the daemon's `util.inspect` lists no more.
+    for _ in 0..60 {
+        lookup();
+    }
+    // Increases after a flush are sent as increases, not totals.
+    std::thread::sleep(Duration::from_millis(300));
+    jobs.with_label_values(&["mail"]).inc_by(3);
+    exporter.shutdown();
+
+    let counters = settled(
+        || daemon.numbers("counters"),
+        |c| c.get("statsd_jobs_total;queue=mail;env=ci") == Some(&7.0),
+    );
+    let expect = |key: &str, value: f64, table: &BTreeMap<String, f64>| {
+        assert_eq!(table.get(key), Some(&value), "{key} in {table:#?}");
+    };
+    expect("statsd_jobs_total;queue=mail;env=ci", 7.0, &counters);
+    expect("statsd_jobs_total;queue=big_queue;env=ci", 1.0, &counters);
+    expect("statsd.bad_lines_seen", 0.0, &counters);
+    let gauges = daemon.numbers("gauges");
+    expect("statsd_depth;env=ci", -3.0, &gauges);
+
+    let timers = daemon.timers();
+    let small = &timers["statsd_resize_duration;size=small;result=ok;env=ci"];
+    assert_eq!(small.len(), 3, "{timers:#?}");
+    for (millis, timing) in [2.0, 3.0, 4.0].iter().zip(small) {
+        assert!(timing >= millis && *timing < millis + 50.0, "{small:?}");
+    }
+    let large = &timers["statsd_resize_duration;size=large;result=ok;env=ci"];
+    assert!(large.len() == 1 && large[0] >= 20.0, "{large:?}");
+    // `sample = 0.5`: each sampled call's timing, as many as the
+    // function's own histogram observed.
+    let sampled = support::read("statsd_lookup_duration_seconds_count", &[]);
+    let lookups = &timers["statsd_lookup_duration;result=ok;env=ci"];
+    assert_eq!(lookups.len() as f64, sampled, "{lookups:?}");
+    assert!((10.0..=50.0).contains(&sampled), "{sampled} of 60 sampled");
+}

@@ -20,6 +20,15 @@ fn resize(size: &str, millis: u64) {
 #[instrumented(name = "statsd_lookup", sample = 0.5)]
 fn lookup() {}
 
+/// The README's `lookup`, its timings sampled one call in a hundred.
+#[instrumented(name = "statsd_raw_lookup", labels(table), sample = 0.01)]
+fn raw_lookup(table: &str) {
+    let _ = table;
+}
+
+/// Measured calls go to one exporter at a time: the tests take turns.
+static ONE_EXPORTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Polls the daemon until `check` accepts what it aggregated.
 fn settled<T>(mut read: impl FnMut() -> T, check: impl Fn(&T) -> bool) -> T {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -34,6 +43,7 @@ fn settled<T>(mut read: impl FnMut() -> T, check: impl Fn(&T) -> bool) -> T {
 
 #[test]
 fn the_daemon_aggregates_exact_counts_gauges_and_timings() {
+    let _turn = ONE_EXPORTER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(daemon) = support::statsd::start() else {
         return;
     };
@@ -93,4 +103,54 @@ fn the_daemon_aggregates_exact_counts_gauges_and_timings() {
     let lookups = &timers["statsd_lookup_duration;result=ok;env=ci"];
     assert_eq!(lookups.len() as f64, sampled, "{lookups:?}");
     assert!((10.0..=50.0).contains(&sampled), "{sampled} of 60 sampled");
+}
+
+#[test]
+fn lines_are_those_the_readme_shows() {
+    let _turn = ONE_EXPORTER.lock().unwrap_or_else(|e| e.into_inner());
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let registry = Registry::new();
+    let jobs = IntCounterVec::new(Opts::new("jobs_total", "Jobs."), &["queue"]).unwrap();
+    registry.register(Box::new(jobs.clone())).unwrap();
+    let exporter = Statsd::new(socket.local_addr().unwrap().to_string())
+        .registry(registry)
+        .tag("service", "checkout")
+        .spawn()
+        .unwrap();
+    jobs.with_label_values(&["mail"]).inc_by(3);
+    // Until one call in a hundred was sampled.
+    let sampled = || {
+        let text = metrics_runtime::gather_text();
+        support::value(&text, "statsd_raw_lookup_duration_seconds_count", &[]).unwrap_or(0.0)
+    };
+    while sampled() < 1.0 {
+        for _ in 0..1000 {
+            raw_lookup("users");
+        }
+    }
+    exporter.shutdown();
+    let mut lines = Vec::new();
+    let mut buffer = [0u8; 2048];
+    while !lines.iter().any(|l: &String| l.starts_with("jobs_total")) {
+        let len = socket.recv(&mut buffer).expect("a datagram");
+        lines.extend(
+            String::from_utf8_lossy(&buffer[..len])
+                .lines()
+                .map(str::to_owned),
+        );
+    }
+    let timing = lines
+        .iter()
+        .find_map(|line| line.strip_prefix("statsd_raw_lookup_duration:"))
+        .unwrap_or_else(|| panic!("no timing in {lines:?}"));
+    let (millis, rest) = timing.split_once('|').unwrap();
+    assert!(millis.parse::<f64>().is_ok_and(|ms| ms >= 0.0), "{timing}");
+    assert_eq!(rest, "ms|@0.01|#table:users,result:ok,service:checkout");
+    assert!(
+        lines.contains(&"jobs_total:3|c|#queue:mail,service:checkout".to_owned()),
+        "{lines:?}"
+    );
 }

@@ -8,12 +8,15 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SampleRate {
     threshold: u64,
+    /// The share as given, for exporters that name it (`@0.01`).
+    share: f64,
 }
 
 impl SampleRate {
     /// Every call.
     pub(crate) const ALL: SampleRate = SampleRate {
         threshold: u64::MAX,
+        share: 1.0,
     };
 
     /// A share in (0, 1]; anything else samples every call.
@@ -22,19 +25,16 @@ impl SampleRate {
             // Saturating cast: the product is below 2^64.
             SampleRate {
                 threshold: (share * u64::MAX as f64) as u64,
+                share,
             }
         } else {
             SampleRate::ALL
         }
     }
 
-    /// The share of calls sampled, in (0, 1].
+    /// The share of calls sampled, in (0, 1], as given.
     pub(crate) fn share(self) -> f64 {
-        if self.threshold == u64::MAX {
-            1.0
-        } else {
-            self.threshold as f64 / u64::MAX as f64
-        }
+        self.share
     }
 
     /// Whether this call is sampled.
@@ -83,6 +83,6 @@ mod tests {
         assert_eq!(SampleRate::new(1.0), SampleRate::ALL);
         assert_eq!(SampleRate::new(f64::NAN), SampleRate::ALL);
         assert_eq!(SampleRate::ALL.share(), 1.0);
-        assert!((rate.share() - 0.1).abs() < 1e-12);
+        assert_eq!(rate.share(), 0.1);
     }
 }

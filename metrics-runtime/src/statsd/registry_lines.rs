@@ -150,7 +150,7 @@ mod tests {
 
     fn lines(increases: &mut Increases, registry: &Registry) -> Vec<String> {
         let mut out = Vec::new();
-        let tags = [("env".to_owned(), "test".to_owned())];
+        let tags = [("service".to_owned(), "checkout".to_owned())];
         increases.read(&registry.gather(), &tags, &mut |line| {
             out.extend(
                 std::str::from_utf8(line)
@@ -175,26 +175,35 @@ mod tests {
         assert_eq!(
             lines(&mut increases, &registry),
             [
-                "depth:0|g|#env:test",
-                "depth:-2|g|#env:test",
-                "jobs_total:3|c|#queue:mail,env:test"
+                "depth:0|g|#service:checkout",
+                "depth:-2|g|#service:checkout",
+                "jobs_total:3|c|#queue:mail,service:checkout"
             ]
         );
         jobs.with_label_values(&["mail"]).inc_by(2);
         depth.set(4.0);
         assert_eq!(
             lines(&mut increases, &registry),
-            ["depth:4|g|#env:test", "jobs_total:2|c|#queue:mail,env:test"]
+            [
+                "depth:4|g|#service:checkout",
+                "jobs_total:2|c|#queue:mail,service:checkout"
+            ]
         );
         // No increase, no line; a removed series is forgotten.
-        assert_eq!(lines(&mut increases, &registry), ["depth:4|g|#env:test"]);
+        assert_eq!(
+            lines(&mut increases, &registry),
+            ["depth:4|g|#service:checkout"]
+        );
         jobs.remove_label_values(&["mail"]).unwrap();
         lines(&mut increases, &registry);
         assert!(increases.last.is_empty());
         jobs.with_label_values(&["mail"]).inc();
         assert_eq!(
             lines(&mut increases, &registry),
-            ["depth:4|g|#env:test", "jobs_total:1|c|#queue:mail,env:test"]
+            [
+                "depth:4|g|#service:checkout",
+                "jobs_total:1|c|#queue:mail,service:checkout"
+            ]
         );
     }
 }

@@ -88,9 +88,15 @@ fn durations_land_in_the_native_bucket_that_holds_them() {
         .filter_map(|b| b.upper_bound)
         .collect();
     assert_eq!(bounds, [0.01, 0.1]);
+    // The same classic count in text (a loaded machine can stretch the
+    // 8 ms call past 10 ms, so the count itself is not fixed).
+    let below = histogram.bucket[0].cumulative_count.unwrap();
+    assert!(below <= 4, "{below}");
     let text = metrics_runtime::gather_text();
     assert!(
-        text.contains(r#"native_wait_duration_seconds_bucket{phase="local",le="0.01"} 4"#),
+        text.contains(&format!(
+            r#"native_wait_duration_seconds_bucket{{phase="local",le="0.01"}} {below}"#
+        )),
         "{text}"
     );
 }

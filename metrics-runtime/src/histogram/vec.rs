@@ -130,6 +130,7 @@ impl FamilyMetric for Histogram {
 impl Histogram {
     /// The histogram as a `prometheus` metric labelled `pairs`, for a
     /// collector that exports it outside an encode.
+    #[cfg(feature = "metrics-facade")]
     pub(crate) fn proto_metric<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,

@@ -417,11 +417,67 @@ fn observe(c: &mut Criterion) {
     group.finish();
 }
 
+/// Recording through the `metrics` facade: into the toolkit's recorder
+/// and into `metrics-exporter-prometheus`'s, each as the thread's local
+/// recorder, through a held handle and through the macro per call.
+fn facade(c: &mut Criterion) {
+    let mut group = c.benchmark_group("facade");
+    let ours = metrics_runtime::facade::Recorder::with_registry(&prometheus::Registry::new());
+    let theirs = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let theirs_handle = theirs.handle();
+    group.bench_function("bare", |b| b.iter(|| black_box(1u64)));
+    facade_scenarios(&mut group, "ours", &ours, &|| {});
+    // Their histograms keep every value until a render or an upkeep: drain
+    // them between batches, outside the timing, or memory grows unbounded.
+    facade_scenarios(&mut group, "theirs", &theirs, &|| {
+        theirs_handle.run_upkeep()
+    });
+    group.finish();
+}
+
+/// `{prefix}_counter_handle`, `{prefix}_counter_macro` and
+/// `{prefix}_histogram_macro` with `recorder` as the local recorder.
+fn facade_scenarios(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    prefix: &str,
+    recorder: &dyn metrics::Recorder,
+    upkeep: &dyn Fn(),
+) {
+    let _local = metrics::set_default_local_recorder(recorder);
+    let handle = metrics::counter!("bench_facade_handle");
+    group.bench_function(format!("{prefix}_counter_handle"), |b| {
+        b.iter(|| handle.increment(black_box(1)))
+    });
+    group.bench_function(format!("{prefix}_counter_macro"), |b| {
+        b.iter(|| metrics::counter!("bench_facade_macro", "k" => "v").increment(black_box(1)))
+    });
+    let values: Vec<f64> = (0..1024).map(|i| f64::from(i) * 0.0123).collect();
+    group.bench_function(format!("{prefix}_histogram_macro"), |b| {
+        b.iter_custom(|iters| {
+            let mut next = values.iter().cycle();
+            let mut spent = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let batch = left.min(1 << 20);
+                let start = Instant::now();
+                for _ in 0..batch {
+                    let value = *black_box(next.next().unwrap());
+                    metrics::histogram!("bench_facade_seconds", "k" => "v").record(value);
+                }
+                spent += start.elapsed();
+                upkeep();
+                left -= batch;
+            }
+            spent
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = single_thread, asynchronous, two_threads, observe, statsd
+    targets = single_thread, asynchronous, two_threads, observe, statsd, facade
 }
 criterion_main!(benches);

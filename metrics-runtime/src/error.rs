@@ -19,6 +19,9 @@ pub enum Error {
     /// A setting out of its range: bucket bounds that are not finite and
     /// increasing, a sample share outside (0, 1].
     InvalidSetting(String),
+    /// `facade::install` found a `metrics` recorder already in place: the
+    /// `metrics` facade has one per process.
+    RecorderAlreadySet,
     /// The `prometheus` registry refused a registration (a name taken by
     /// another metric with other labels or type, or registered twice).
     Registration(prometheus::Error),
@@ -32,6 +35,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidName { what, name } => write!(f, "invalid {what} name `{name}`"),
             Error::InvalidSetting(problem) => f.write_str(problem),
+            Error::RecorderAlreadySet => f.write_str(
+                "a `metrics` recorder is already installed; the facade allows one per process",
+            ),
             Error::Registration(err) => write!(f, "metric registration failed: {err}"),
         }
     }

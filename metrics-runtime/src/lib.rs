@@ -38,6 +38,8 @@ mod config;
 pub mod encoding;
 mod error;
 pub mod exemplars;
+#[cfg(feature = "metrics-facade")]
+pub mod facade;
 mod family;
 mod gathered;
 pub mod histogram;

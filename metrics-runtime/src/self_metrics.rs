@@ -19,6 +19,10 @@ pub(crate) const OVERFLOW_NAME: &str = "metrics_runtime_series_overflow_total";
 /// Name of the family that counts skipped `collect` functions.
 pub(crate) const COLLECT_SKIPPED_NAME: &str = "metrics_runtime_collect_skipped_total";
 
+/// Name of the family that counts updates the `metrics` facade dropped.
+#[cfg(feature = "metrics-facade")]
+pub(crate) const FACADE_DROPPED_NAME: &str = "metrics_runtime_facade_dropped_total";
+
 /// Calls of one family recorded in its overflow series.
 #[derive(Debug)]
 pub(crate) struct OverflowCount {
@@ -122,7 +126,7 @@ impl CollectSkips {
     }
 }
 
-fn counter(labels: &[(&str, &str)], count: u64) -> proto::Metric {
+pub(crate) fn counter(labels: &[(&str, &str)], count: u64) -> proto::Metric {
     let pairs = labels
         .iter()
         .map(|(name, value)| {
@@ -140,7 +144,11 @@ fn counter(labels: &[(&str, &str)], count: u64) -> proto::Metric {
     metric
 }
 
-fn counter_family(name: &str, help: &str, metrics: Vec<proto::Metric>) -> proto::MetricFamily {
+pub(crate) fn counter_family(
+    name: &str,
+    help: &str,
+    metrics: Vec<proto::Metric>,
+) -> proto::MetricFamily {
     let mut family = proto::MetricFamily::default();
     family.set_name(name.to_owned());
     family.set_help(help.to_owned());

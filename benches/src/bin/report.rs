@@ -104,6 +104,30 @@ const ROWS: &[[&str; 2]] = &[
         "observe a value: `metrics_runtime::Histogram`, native buckets too",
         "observe/histogram_native",
     ],
+    [
+        "`metrics` facade, held `Counter` handle: ours",
+        "facade/ours_counter_handle",
+    ],
+    [
+        "`metrics` facade, held `Counter` handle: `metrics-exporter-prometheus` 0.17",
+        "facade/theirs_counter_handle",
+    ],
+    [
+        "`metrics` facade, `counter!(\"x\", \"k\" => \"v\")` per call: ours",
+        "facade/ours_counter_macro",
+    ],
+    [
+        "`metrics` facade, `counter!(\"x\", \"k\" => \"v\")` per call: `metrics-exporter-prometheus` 0.17",
+        "facade/theirs_counter_macro",
+    ],
+    [
+        "`metrics` facade, `histogram!(…).record(v)` per call: ours",
+        "facade/ours_histogram_macro",
+    ],
+    [
+        "`metrics` facade, `histogram!(…).record(v)` per call: `metrics-exporter-prometheus` 0.17",
+        "facade/theirs_histogram_macro",
+    ],
 ];
 
 /// `group/bare` for `group/name`.

@@ -99,8 +99,8 @@ impl Histogram {
         })
     }
 
-    /// A child of a [`HistogramVec`], exported by it.
-    fn child(shape: &Arc<Shape>) -> Histogram {
+    /// A child of a [`HistogramVec`] (or of another collector), exported by it.
+    pub(crate) fn child(shape: &Arc<Shape>) -> Histogram {
         Histogram {
             core: Arc::new(Core::new(Arc::clone(shape))),
             export: None,
@@ -151,7 +151,7 @@ impl std::fmt::Debug for Histogram {
 impl Shape {
     /// Checked `bounds`, as `prometheus` checks them: a trailing `+Inf` is
     /// dropped, none at all means Prometheus' defaults.
-    fn new(bounds: &[f64], native: bool) -> prometheus::Result<Shape> {
+    pub(crate) fn new(bounds: &[f64], native: bool) -> prometheus::Result<Shape> {
         let bounds = match bounds {
             [finite @ .., last] if *last == f64::INFINITY => finite,
             _ => bounds,

@@ -128,6 +128,16 @@ impl FamilyMetric for Histogram {
 }
 
 impl Histogram {
+    /// The histogram as a `prometheus` metric labelled `pairs`, for a
+    /// collector that exports it outside an encode.
+    #[cfg(feature = "metrics-facade")]
+    pub(crate) fn proto_metric<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> proto::Metric {
+        self.core.proto_metric(reading::label_pairs(pairs))
+    }
+
     /// Writes a child's sample, read into `scratch`.
     pub(crate) fn write_child(
         &self,

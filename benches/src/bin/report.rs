@@ -104,10 +104,21 @@ const ROWS: &[[&str; 2]] = &[
         "observe a value: `metrics_runtime::Histogram`, native buckets too",
         "observe/histogram_native",
     ],
+    [
+        "axum `Router`, one request, in process",
+        "layer/bare_router",
+    ],
+    [
+        "axum `Router` with `http::MetricsLayer`, one request",
+        "layer/with_metrics_layer",
+    ],
 ];
 
 /// `group/bare` for `group/name`.
 fn bare_of(id: &str) -> String {
+    if id.starts_with("layer/") {
+        return "layer/bare_router".to_owned();
+    }
     format!("{}/bare", id.split('/').next().unwrap_or_default())
 }
 
@@ -182,6 +193,11 @@ const TARGETS: &[[&str; 3]] = &[
         "2 threads ÷ 1 thread, static labels (≤ 1.2)",
         "two_threads/instrumented_static",
         "call/instrumented_static",
+    ],
+    [
+        "`http::MetricsLayer` overhead ÷ floor",
+        "layer/with_metrics_layer",
+        "call/floor",
     ],
     [
         "2 threads ÷ 1 thread, `&str` label",

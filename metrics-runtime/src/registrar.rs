@@ -323,7 +323,10 @@ impl GlobalSettings {
 
 /// Registers every collector of a family in `registry`, or, when one is
 /// refused, takes the others back out and says why.
-fn register_all(registry: &Registry, collectors: Vec<Box<dyn Collector>>) -> Result<(), Error> {
+pub(crate) fn register_all(
+    registry: &Registry,
+    collectors: Vec<Box<dyn Collector>>,
+) -> Result<(), Error> {
     let mut registered: Vec<Box<dyn Collector>> = Vec::with_capacity(collectors.len());
     for collector in collectors {
         // Registering moves the collector into the registry; what is kept

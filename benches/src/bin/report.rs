@@ -128,10 +128,21 @@ const ROWS: &[[&str; 2]] = &[
         "`metrics` facade, `histogram!(…).record(v)` per call: `metrics-exporter-prometheus` 0.17",
         "facade/theirs_histogram_macro",
     ],
+    [
+        "axum `Router`, one request, in process",
+        "layer/bare_router",
+    ],
+    [
+        "axum `Router` with `http::MetricsLayer`, one request",
+        "layer/with_metrics_layer",
+    ],
 ];
 
 /// `group/bare` for `group/name`.
 fn bare_of(id: &str) -> String {
+    if id.starts_with("layer/") {
+        return "layer/bare_router".to_owned();
+    }
     format!("{}/bare", id.split('/').next().unwrap_or_default())
 }
 
@@ -206,6 +217,11 @@ const TARGETS: &[[&str; 3]] = &[
         "2 threads ÷ 1 thread, static labels (≤ 1.2)",
         "two_threads/instrumented_static",
         "call/instrumented_static",
+    ],
+    [
+        "`http::MetricsLayer` overhead ÷ floor",
+        "layer/with_metrics_layer",
+        "call/floor",
     ],
     [
         "2 threads ÷ 1 thread, `&str` label",

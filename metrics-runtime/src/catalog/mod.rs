@@ -156,6 +156,14 @@ pub fn catalog() -> Catalog {
             catalog.add_metric(metric);
         }
     }
+    #[cfg(feature = "http")]
+    {
+        let mut metrics = Vec::new();
+        crate::http::layer_catalog(&prefix, &mut metrics);
+        for metric in metrics {
+            catalog.add_metric(metric);
+        }
+    }
     catalog.metrics.sort_by(|a, b| a.name.cmp(&b.name));
     catalog
         .functions

@@ -11,6 +11,7 @@
 
 mod connection;
 mod encoder;
+mod layer;
 mod listener;
 mod scrape;
 mod write_deadline;
@@ -27,6 +28,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use encoder::Encoder;
+pub(crate) use layer::catalog as layer_catalog;
+pub use layer::{MetricsLayer, MetricsLayerBuilder, MetricsService, ResponseFuture};
 
 /// An [`axum::Router`] serving [`crate::registry()`] on `GET /metrics`.
 ///

@@ -228,7 +228,8 @@ async fn statuses_are_numeric_and_odd_methods_are_other() {
 }
 
 #[test]
-fn the_catalog_lists_the_families() {
+fn the_catalog_dashboard_and_alerts_include_the_layer() {
+    let _layer = MetricsLayer::new();
     let catalog = metrics_runtime::catalog();
     let total = catalog
         .metrics
@@ -242,4 +243,15 @@ fn the_catalog_lists_the_families() {
         .find(|m| m.name == "http_server_request_duration_seconds")
         .unwrap();
     assert_eq!(duration.labels, ["method", "route"]);
+    let dashboard = catalog.grafana_dashboard("Service");
+    assert!(
+        dashboard.contains("HTTP server · http::MetricsLayer"),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains(
+        "histogram_quantile(0.9, sum by (le, route) (rate(http_server_request_duration_seconds_bucket"
+    ));
+    let rules = catalog.alert_rules();
+    assert!(rules.contains("alert: HttpServerErrorRatioHigh"), "{rules}");
+    support::promtool_check_rules(&rules);
 }

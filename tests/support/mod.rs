@@ -167,6 +167,31 @@ pub fn skip_or_fail(why: &str, install: &str) {
     eprintln!("skipped: {why} (install it with `{install}`)");
 }
 
+/// Runs `promtool check rules` on `rules` (YAML), failing the test when
+/// it refuses them; nothing where promtool is missing and `CI` is not `true`.
+pub fn promtool_check_rules(rules: &str) {
+    let Some(promtool) = require_binary("promtool", "apt-get install prometheus") else {
+        return;
+    };
+    let scratch = scratch::Scratch::new("rules");
+    let file = scratch.join("rules.yml");
+    std::fs::write(&file, rules).unwrap();
+    let output = std::process::Command::new(promtool)
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("promtool runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success() && said.contains("SUCCESS"),
+        "promtool check rules:\n{said}\n--- rules ---\n{rules}"
+    );
+}
+
 /// Fails the test if `promtool check metrics` rejects `text` (skipped, with
 /// a note, where promtool is not installed and `CI` is not `true`).
 pub fn promtool_check(text: &str) {

@@ -1,6 +1,7 @@
 //! A Grafana dashboard (JSON, Grafana 10 and later) with a row per
 //! instrumented function: calls by result, error ratio, latency, in flight.
 
+use super::http_server::HttpNames;
 use super::json::{object, Json};
 use super::promql::{self, matchers, series, with};
 use super::{Catalog, FunctionInfo};
@@ -29,6 +30,12 @@ pub(super) fn grafana_dashboard(catalog: &Catalog, title: &str) -> String {
             panels.push(in_flight_panel(function));
         }
         layout.row(row_title(&group), panels);
+    }
+    if let Some(http) = HttpNames::of(catalog) {
+        layout.row(
+            "HTTP server · http::MetricsLayer".to_owned(),
+            http_panels(&http),
+        );
     }
     object([
         ("id", Json::Null),
@@ -398,6 +405,63 @@ fn in_flight_panel(function: &FunctionInfo) -> Panel {
             "in flight".to_owned(),
         )],
     }
+}
+
+/// Requests by route and status, the error ratio and p90 latency by
+/// route, and requests in flight.
+fn http_panels(http: &HttpNames) -> Vec<Panel> {
+    let scoped = [
+        "job=~\"$job\"".to_owned(),
+        "instance=~\"$instance\"".to_owned(),
+    ];
+    let by_le_route = sum_rate("le, route", &http.bucket, &scoped);
+    vec![
+        Panel {
+            kind: "timeseries",
+            title: "Requests per second".to_owned(),
+            description: format!("Rate of `{}` by `route` and `status`.", http.total),
+            unit: "reqps",
+            range: None,
+            targets: vec![(
+                sum_rate("route, status", &http.total, &scoped),
+                "{{route}} {{status}}".to_owned(),
+            )],
+        },
+        Panel {
+            kind: "timeseries",
+            title: "Server error ratio".to_owned(),
+            description: "Share of requests per route that ended in a 5xx, a panic or an error."
+                .to_owned(),
+            unit: "percentunit",
+            range: Some((0.0, 1.0)),
+            targets: vec![(
+                http.error_ratio("route", &scoped, RATE_INTERVAL),
+                "{{route}}".to_owned(),
+            )],
+        },
+        Panel {
+            kind: "timeseries",
+            title: "Latency p90".to_owned(),
+            description: "p90 of each route's request duration, from its buckets.".to_owned(),
+            unit: "s",
+            range: None,
+            targets: vec![(
+                format!("histogram_quantile(0.9, {by_le_route})"),
+                "{{route}}".to_owned(),
+            )],
+        },
+        Panel {
+            kind: "stat",
+            title: "Requests in flight".to_owned(),
+            description: format!("Requests being served, from `{}`.", http.in_flight),
+            unit: "short",
+            range: None,
+            targets: vec![(
+                format!("sum({})", series(&http.in_flight, &scoped)),
+                "in flight".to_owned(),
+            )],
+        },
+    ]
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 mod dashboard;
+mod http_server;
 mod json;
 mod promql;
 mod rules;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::http_server::HttpNames;
 use super::promql::{self, grouping, le_matcher, matchers, series, with};
 use super::{Catalog, FunctionInfo, Objective};
 
@@ -79,13 +80,17 @@ pub(super) fn alert_rules(catalog: &Catalog) -> String {
             Some((group, objective))
         })
         .collect();
-    if groups.is_empty() {
+    let http = HttpNames::of(catalog);
+    if groups.is_empty() && http.is_none() {
         out.push_str("groups: []\n");
         return out;
     }
     out.push_str("groups:\n");
     for (group, objective) in groups {
         write_group(&mut out, &group, objective);
+    }
+    if let Some(http) = http {
+        http.write_rules(&mut out);
     }
     out
 }

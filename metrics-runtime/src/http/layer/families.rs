@@ -151,8 +151,18 @@ impl HttpServerMetrics {
     }
 }
 
-/// Adds the three families to a catalog, named behind `prefix`.
+/// Adds the three families to a catalog, named behind `prefix`, once a
+/// layer was made in this process: a program with the `http` feature that
+/// never serves through one gets no HTTP panels or alerts.
 pub(crate) fn catalog(prefix: &str, out: &mut Vec<MetricInfo>) {
+    let made = GLOBAL.get().is_some()
+        || !BY_REGISTRY
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty();
+    if !made {
+        return;
+    }
     let source = Source {
         file: file!(),
         line: line!(),

@@ -203,6 +203,10 @@ async fn clients_that_never_read_are_cut_off_and_scrapes_go_on() {
     }
     // The server let go of every one of them: what they can still read is
     // what the kernels buffered, less than even the first of their responses.
+    // Reading one the server has not cut off yet would unstall it, and it
+    // would get everything: give each stalled write its timeout first (a
+    // loaded machine may still have been writing some when the scrape came).
+    tokio::time::sleep(WRITE_TIMEOUT + Duration::from_secs(5)).await;
     let full = head.len() + 4 + body.len();
     let leftovers: Vec<_> = stalled
         .into_iter()

@@ -9,7 +9,6 @@ mod support;
 mod observer;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -180,24 +179,8 @@ fn promtool_accepts_the_rules_and_the_dashboard_has_a_row_per_function() {
     let distinct: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(distinct.len(), ids.len(), "panel ids are unique");
 
-    let rules = dir.join("rules.yml");
-    if let Some(promtool) = support::require_binary("promtool", "apt-get install prometheus") {
-        let output = Command::new(promtool)
-            .args(["check", "rules"])
-            .arg(&rules)
-            .output()
-            .unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(
-            output.status.success() && said.contains("SUCCESS"),
-            "promtool check rules:\n{said}\n--- rules.yml ---\n{}",
-            std::fs::read_to_string(&rules).unwrap()
-        );
-    }
+    let rules = std::fs::read_to_string(dir.join("rules.yml")).unwrap();
+    support::promtool_check_rules(&rules);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -8,7 +8,7 @@ mod support;
 use metrics_runtime::encoding::Format;
 use metrics_runtime::{instrumented, Histogram, MetricsFamily};
 
-use support::protobuf_model::{decode_delimited, Histogram as HistogramProto};
+use support::protobuf_model::Histogram as HistogramProto;
 
 #[instrumented(name = "resize")]
 fn resize() {}
@@ -22,12 +22,7 @@ struct Images {
 
 /// The first series of family `name` in `registry`'s protobuf exposition.
 fn histogram(registry: &prometheus::Registry, name: &str) -> HistogramProto {
-    decode_delimited(&Format::Protobuf.encode(registry))
-        .into_iter()
-        .find(|family| family.name.as_deref() == Some(name))
-        .and_then(|family| family.metric.into_iter().next())
-        .and_then(|metric| metric.histogram)
-        .unwrap_or_else(|| panic!("no {name}"))
+    support::protobuf_model::histogram(&Format::Protobuf.encode(registry), name, &[])
 }
 
 #[test]

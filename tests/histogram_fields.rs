@@ -74,21 +74,7 @@ fn a_histogram_field_reads_as_a_prometheus_histogram_does_in_every_format() {
 /// The transfer histogram of `direction`, decoded from a protobuf scrape.
 fn transfers(registry: &Registry, direction: &str) -> HistogramProto {
     let body = Format::Protobuf.encode(registry);
-    let family = decode_delimited(&body)
-        .into_iter()
-        .find(|family| family.name.as_deref() == Some("transfer_euros"))
-        .expect("the transfer family");
-    let metric = family
-        .metric
-        .into_iter()
-        .find(|metric| {
-            metric
-                .label
-                .iter()
-                .any(|pair| pair.value.as_deref() == Some(direction))
-        })
-        .unwrap_or_else(|| panic!("no {direction} series"));
-    metric.histogram.expect("a histogram")
+    support::protobuf_model::histogram(&body, "transfer_euros", &[("direction", direction)])
 }
 
 #[test]

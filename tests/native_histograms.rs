@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use metrics_runtime::encoding::Format;
 use metrics_runtime::{http, instrumented, Family, Histogram, LabelSet, MetricsFamily};
 
-use support::protobuf_model::{decode_delimited, Histogram as HistogramProto};
+use support::protobuf_model::Histogram as HistogramProto;
 
 #[instrumented(name = "native_wait", labels(phase), native_histogram, buckets = [0.01, 0.1])]
 fn wait(phase: &str, millis: u64) {
@@ -39,20 +39,7 @@ fn upper_bound(index: i32) -> f64 {
 /// The `native_wait_duration_seconds` histogram of `phase`, decoded.
 fn histogram_of(phase: &str) -> HistogramProto {
     let body = Format::Protobuf.encode(metrics_runtime::registry());
-    let family = decode_delimited(&body)
-        .into_iter()
-        .find(|family| family.name.as_deref() == Some("native_wait_duration_seconds"))
-        .expect("the duration family");
-    let metric = family
-        .metric
-        .into_iter()
-        .find(|metric| {
-            metric.label.iter().any(|pair| {
-                pair.name.as_deref() == Some("phase") && pair.value.as_deref() == Some(phase)
-            })
-        })
-        .expect("the phase's series");
-    metric.histogram.expect("a histogram")
+    support::protobuf_model::histogram(&body, "native_wait_duration_seconds", &[("phase", phase)])
 }
 
 #[test]

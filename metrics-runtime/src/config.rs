@@ -24,6 +24,14 @@ pub(crate) struct Config {
 }
 
 impl Config {
+    /// `namespace_`, what the names of `global()` metrics start with; empty
+    /// without a namespace.
+    pub(crate) fn name_prefix(&self) -> String {
+        self.namespace
+            .as_ref()
+            .map_or_else(String::new, |namespace| format!("{namespace}_"))
+    }
+
     /// A histogram's bounds: set by name in [`builder`], else `compiled`
     /// (the macro's `buckets`), else [`Builder::default_buckets`], else
     /// `None` for Prometheus' defaults.

@@ -311,10 +311,7 @@ impl GlobalSettings {
     fn read() -> GlobalSettings {
         let config = crate::config::config();
         GlobalSettings {
-            prefix: config
-                .namespace
-                .as_ref()
-                .map_or_else(String::new, |namespace| format!("{namespace}_")),
+            prefix: config.name_prefix(),
             const_labels: config.const_labels.iter().cloned().collect(),
             native_histograms: config.native_histograms,
         }

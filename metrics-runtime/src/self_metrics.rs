@@ -127,15 +127,7 @@ impl CollectSkips {
 }
 
 pub(crate) fn counter(labels: &[(&str, &str)], count: u64) -> proto::Metric {
-    let pairs = labels
-        .iter()
-        .map(|(name, value)| {
-            let mut pair = proto::LabelPair::default();
-            pair.set_name((*name).to_owned());
-            pair.set_value((*value).to_owned());
-            pair
-        })
-        .collect();
+    let pairs = crate::instrument::exposition::label_pairs(labels.iter().copied());
     let mut value = proto::Counter::default();
     value.set_value(count as f64);
     let mut metric = proto::Metric::default();

@@ -203,3 +203,23 @@ pub fn decode_delimited(mut body: &[u8]) -> Vec<MetricFamily> {
     }
     families
 }
+
+/// The histogram of the first series of family `name` in `body` (a
+/// delimited protobuf exposition) that has every pair of `labels`.
+pub fn histogram(body: &[u8], name: &str, labels: &[(&str, &str)]) -> Histogram {
+    decode_delimited(body)
+        .into_iter()
+        .find(|family| family.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no family {name}"))
+        .metric
+        .into_iter()
+        .find(|metric| {
+            labels.iter().all(|(label, value)| {
+                metric.label.iter().any(|pair| {
+                    pair.name.as_deref() == Some(*label) && pair.value.as_deref() == Some(*value)
+                })
+            })
+        })
+        .and_then(|metric| metric.histogram)
+        .unwrap_or_else(|| panic!("no histogram {name}{labels:?}"))
+}

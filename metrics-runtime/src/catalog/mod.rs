@@ -146,10 +146,7 @@ pub fn catalog() -> Catalog {
     for descriptor in INSTRUMENTED {
         catalog.add_function(descriptor);
     }
-    let prefix = crate::config::config()
-        .namespace
-        .as_ref()
-        .map_or_else(String::new, |namespace| format!("{namespace}_"));
+    let prefix = crate::config::config().name_prefix();
     for entry in root_families() {
         let mut metrics = Vec::new();
         (entry.catalog)(&prefix, &mut metrics);

@@ -235,17 +235,9 @@ impl Family {
 /// A counter or gauge sample as a `prometheus` metric.
 fn value_metric(kind: Kind, pairs: &[(&str, &str)], value: f64) -> proto::Metric {
     let mut metric = proto::Metric::default();
-    metric.set_label(
-        pairs
-            .iter()
-            .map(|(name, value)| {
-                let mut pair = proto::LabelPair::default();
-                pair.set_name((*name).to_owned());
-                pair.set_value((*value).to_owned());
-                pair
-            })
-            .collect(),
-    );
+    metric.set_label(crate::instrument::exposition::label_pairs(
+        pairs.iter().copied(),
+    ));
     if kind == Kind::Counter {
         let mut counter = proto::Counter::default();
         counter.set_value(value);

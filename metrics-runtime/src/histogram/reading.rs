@@ -133,15 +133,7 @@ impl Reading<'_> {
 pub(super) fn label_pairs<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<proto::LabelPair> {
-    let mut pairs: Vec<proto::LabelPair> = pairs
-        .into_iter()
-        .map(|(name, value)| {
-            let mut pair = proto::LabelPair::default();
-            pair.set_name(name.to_owned());
-            pair.set_value(value.to_owned());
-            pair
-        })
-        .collect();
+    let mut pairs = crate::instrument::exposition::label_pairs(pairs);
     pairs.sort_by(|a, b| a.name().cmp(b.name()));
     pairs
 }

@@ -142,17 +142,23 @@ impl Exposition<'_> {
             .const_labels
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()));
-        declared
-            .chain(result)
-            .chain(constant)
-            .map(|(name, value)| {
-                let mut pair = proto::LabelPair::default();
-                pair.set_name(name.to_owned());
-                pair.set_value(value.to_owned());
-                pair
-            })
-            .collect()
+        label_pairs(declared.chain(result).chain(constant))
     }
+}
+
+/// `pairs` as `prometheus` label pairs, in their order.
+pub(crate) fn label_pairs<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<proto::LabelPair> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| {
+            let mut pair = proto::LabelPair::default();
+            pair.set_name(name.to_owned());
+            pair.set_value(value.to_owned());
+            pair
+        })
+        .collect()
 }
 
 pub(crate) fn metric_family(

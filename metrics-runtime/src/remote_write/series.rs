@@ -266,13 +266,9 @@ mod tests {
         let mut all = Vec::new();
         for labels in metrics {
             let mut metric = Metric::default();
-            let pairs = labels.iter().map(|(name, value)| {
-                let mut pair = prometheus::proto::LabelPair::default();
-                pair.set_name((*name).to_owned());
-                pair.set_value((*value).to_owned());
-                pair
-            });
-            metric.set_label(pairs.collect());
+            metric.set_label(crate::instrument::exposition::label_pairs(
+                labels.iter().copied(),
+            ));
             let mut gauge = prometheus::proto::Gauge::default();
             gauge.set_value(1.0);
             metric.set_gauge(gauge);

@@ -71,10 +71,7 @@ impl Settings {
     fn global(buckets: Option<Vec<f64>>) -> Settings {
         let config = crate::config::config();
         Settings {
-            prefix: config
-                .namespace
-                .as_ref()
-                .map_or_else(String::new, |namespace| format!("{namespace}_")),
+            prefix: config.name_prefix(),
             const_labels: config.const_labels.iter().cloned().collect(),
             buckets,
         }
